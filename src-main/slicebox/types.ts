@@ -1,0 +1,137 @@
+/**
+ * Slicebox 2.x wire types, written once from ../shared/slicebox/openapi corrected by BEHAVIOR.md.
+ * Shared by the typed client (client.ts) and the local box engine's routes, so they cannot drift.
+ * Field order matters to Slicebox clients that compare JSON textually: keep it as BEHAVIOR.md lists it.
+ */
+
+/** A DICOM-derived property: always wrapped, `{"value": ""}` when absent (BEHAVIOR §5.1). */
+export interface DicomValue {
+  value: string;
+}
+
+export interface Patient {
+  id: number;
+  patientName: DicomValue;
+  patientID: DicomValue;
+  patientBirthDate: DicomValue;
+  patientSex: DicomValue;
+}
+
+export interface Study {
+  id: number;
+  patientId: number;
+  studyInstanceUID: DicomValue;
+  studyDescription: DicomValue;
+  studyDate: DicomValue;
+  studyID: DicomValue;
+  accessionNumber: DicomValue;
+  patientAge: DicomValue;
+}
+
+export interface Series {
+  id: number;
+  studyId: number;
+  seriesInstanceUID: DicomValue;
+  seriesDescription: DicomValue;
+  seriesDate: DicomValue;
+  modality: DicomValue;
+  protocolName: DicomValue;
+  bodyPartExamined: DicomValue;
+  manufacturer: DicomValue;
+  stationName: DicomValue;
+  frameOfReferenceUID: DicomValue;
+}
+
+export interface Image {
+  id: number;
+  seriesId: number;
+  sopInstanceUID: DicomValue;
+  imageType: DicomValue;
+  instanceNumber: DicomValue;
+}
+
+export interface FlatSeries {
+  id: number;
+  patient: Patient;
+  study: Study;
+  series: Series;
+}
+
+export type SourceType = 'user' | 'box' | 'directory' | 'scp' | 'import' | 'unknown';
+
+export interface Source {
+  sourceType: SourceType;
+  sourceName: string;
+  sourceId: number;
+}
+
+export interface SourceRef {
+  sourceType: SourceType;
+  sourceId: number;
+}
+
+export type Role = 'SUPERUSER' | 'ADMINISTRATOR' | 'USER';
+
+export interface UserInfo {
+  id: number;
+  user: string;
+  role: Role;
+}
+
+export interface ApiUser {
+  id: number;
+  user: string;
+  role: Role;
+  hashedPassword: string;
+}
+
+export interface ClearTextUser {
+  user: string;
+  role: Exclude<Role, 'SUPERUSER'>;
+  password: string;
+}
+
+export interface UserPass {
+  user: string;
+  pass: string;
+}
+
+export interface ImportSession {
+  id: number;
+  name: string;
+  userId: number;
+  user: string;
+  filesImported: number;
+  filesAdded: number;
+  filesRejected: number;
+  created: number;
+  lastUpdated: number;
+}
+
+export interface SystemInformation {
+  version: string;
+}
+
+/** Paging and ordering shared by the metadata list routes (BEHAVIOR §9.1). */
+export interface ListParams {
+  startindex?: number;
+  count?: number;
+  orderby?: string;
+  orderascending?: boolean;
+  filter?: string;
+  sources?: string;
+  seriestypes?: string;
+  seriestags?: string;
+}
+
+/** The session cookie Slicebox sets on login (BEHAVIOR §3.2). */
+export const SESSION_COOKIE = 'slicebox-session';
+
+/** Text bodies that clients may match on (BEHAVIOR §3.1, §3.6, §4.1). */
+export const MESSAGES = {
+  authMissing: 'The resource requires authentication, which was not supplied with the request',
+  authInvalid: 'The supplied authentication is invalid',
+  forbidden: 'The supplied authentication is not authorized to access this resource',
+  loginFailed: 'Invalid username or password',
+  notFound: 'The requested resource could not be found.',
+} as const;
