@@ -1,0 +1,270 @@
+/**
+ * Typed HTTP client for the Slicebox 2.x API: one function per operation, used by the services for the
+ * local box and remote servers alike. Authentication is HTTP Basic on every call (what Slicebox's own
+ * scripts do); it needs no session and so survives server restarts without a re-login.
+ */
+import { open } from 'node:fs/promises';
+import type {
+  ImportSession,
+  Image,
+  ListParams,
+  Patient,
+  Series,
+  Source,
+  Study,
+  FlatSeries,
+  SystemInformation,
+  UserInfo,
+} from './types.js';
+
+export interface ClientOptions {
+  /** Server root, e.g. `http://127.0.0.1:5000` (the `/api` prefix is added here). */
+  baseUrl: string;
+  user: string;
+  password: string;
+  /** Per-request timeout; uploads get `uploadTimeoutMs`. */
+  timeoutMs?: number;
+  uploadTimeoutMs?: number;
+}
+
+/** An HTTP answer that was not a success: carries the status and the server's text. */
+export class SliceboxHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    readonly operation: string,
+  ) {
+    super(`${operation}: HTTP ${status}${body ? ` — ${body}` : ''}`);
+    this.name = 'SliceboxHttpError';
+  }
+}
+
+/** The server could not be reached at all (refused, reset, DNS, timeout). */
+export class SliceboxUnreachableError extends Error {
+  constructor(
+    readonly operation: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${operation}: server unreachable (${describeCause(cause)})`);
+    this.name = 'SliceboxUnreachableError';
+  }
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    const inner = (cause as Error & { cause?: unknown }).cause;
+    if (inner instanceof Error) return `${cause.message}: ${inner.message}`;
+    return cause.message;
+  }
+  return String(cause);
+}
+
+/** Outcome of an upload: `added` for 201, `present` for 200 (Slicebox's overwrite answer). */
+export interface UploadResult {
+  outcome: 'added' | 'present';
+  image: Image;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+export class SliceboxClient {
+  private readonly api: string;
+  private readonly auth: string;
+  private readonly timeoutMs: number;
+  private readonly uploadTimeoutMs: number;
+
+  constructor(options: ClientOptions) {
+    this.api = options.baseUrl.replace(/\/+$/, '') + '/api';
+    this.auth = 'Basic ' + Buffer.from(`${options.user}:${options.password}`).toString('base64');
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.uploadTimeoutMs = options.uploadTimeoutMs ?? 600_000;
+  }
+
+  // ── system ────────────────────────────────────────────────────────────────
+  async health(): Promise<void> {
+    await this.request('GET', '/system/health', 'health', { auth: false, parse: 'text' });
+  }
+
+  information(): Promise<SystemInformation> {
+    return this.request('GET', '/system/information', 'information', { auth: false });
+  }
+
+  sources(): Promise<Source[]> {
+    return this.request('GET', '/sources', 'sources');
+  }
+
+  // ── users ─────────────────────────────────────────────────────────────────
+  /** Checks the credentials: any authenticated route answers 401 when they are wrong. */
+  async verifyCredentials(): Promise<void> {
+    await this.request('GET', '/users', 'verify credentials', { query: { count: 1 } });
+  }
+
+  users(params: { startindex?: number; count?: number } = {}): Promise<UserInfo[]> {
+    return this.request('GET', '/users', 'list users', { query: { ...params } });
+  }
+
+  // ── metadata ──────────────────────────────────────────────────────────────
+  patients(params: ListParams = {}): Promise<Patient[]> {
+    return this.request('GET', '/metadata/patients', 'list patients', { query: { ...params } });
+  }
+
+  patient(id: number): Promise<Patient> {
+    return this.request('GET', `/metadata/patients/${id}`, 'get patient');
+  }
+
+  studies(patientId: number, params: ListParams = {}): Promise<Study[]> {
+    return this.request('GET', '/metadata/studies', 'list studies', {
+      query: { ...params, patientid: patientId },
+    });
+  }
+
+  series(studyId: number, params: ListParams = {}): Promise<Series[]> {
+    return this.request('GET', '/metadata/series', 'list series', {
+      query: { ...params, studyid: studyId },
+    });
+  }
+
+  images(seriesId: number, params: ListParams = {}): Promise<Image[]> {
+    return this.request('GET', '/metadata/images', 'list images', {
+      query: { ...params, seriesid: seriesId },
+    });
+  }
+
+  flatSeries(params: ListParams = {}): Promise<FlatSeries[]> {
+    return this.request('GET', '/metadata/flatseries', 'list flat series', {
+      query: { ...params },
+    });
+  }
+
+  // ── images ────────────────────────────────────────────────────────────────
+  async downloadImage(id: number): Promise<Buffer> {
+    const res = await this.send('GET', `/images/${id}`, 'download image', {});
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  /** `POST /images` with the raw bytes of one DICOM file. */
+  uploadImage(bytes: Uint8Array): Promise<UploadResult> {
+    return this.upload('/images', bytes, 'upload image');
+  }
+
+  // ── import sessions ───────────────────────────────────────────────────────
+  importSessions(params: { startindex?: number; count?: number } = {}): Promise<ImportSession[]> {
+    return this.request('GET', '/import/sessions', 'list import sessions', {
+      query: { ...params },
+    });
+  }
+
+  importSession(id: number): Promise<ImportSession> {
+    return this.request('GET', `/import/sessions/${id}`, 'get import session');
+  }
+
+  /** Opens (or, for the same user and name, reopens) an import session. */
+  createImportSession(name: string): Promise<ImportSession> {
+    const body = {
+      id: -1,
+      name,
+      userId: -1,
+      user: '',
+      filesImported: 0,
+      filesAdded: 0,
+      filesRejected: 0,
+      created: 0,
+      lastUpdated: 0,
+    } satisfies ImportSession;
+    return this.request('POST', '/import/sessions', 'create import session', { json: body });
+  }
+
+  async deleteImportSession(id: number): Promise<void> {
+    await this.request('DELETE', `/import/sessions/${id}`, 'delete import session', {
+      parse: 'none',
+    });
+  }
+
+  importSessionImages(id: number): Promise<Image[]> {
+    return this.request('GET', `/import/sessions/${id}/images`, 'list import session images');
+  }
+
+  /** Uploads one file's bytes into an import session: 201 added, 200 present, 400 rejected. */
+  uploadToImportSession(sessionId: number, bytes: Uint8Array): Promise<UploadResult> {
+    return this.upload(`/import/sessions/${sessionId}/images`, bytes, 'import image');
+  }
+
+  /** Reads a file from disk and uploads it into an import session. */
+  async uploadFileToImportSession(sessionId: number, path: string): Promise<UploadResult> {
+    const handle = await open(path, 'r');
+    try {
+      const bytes = await handle.readFile();
+      return await this.uploadToImportSession(sessionId, bytes);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  // ── plumbing ──────────────────────────────────────────────────────────────
+  private async upload(path: string, bytes: Uint8Array, operation: string): Promise<UploadResult> {
+    const res = await this.send('POST', path, operation, {
+      body: bytes,
+      contentType: 'application/octet-stream',
+      timeoutMs: this.uploadTimeoutMs,
+    });
+    const image = (await res.json()) as Image;
+    return { outcome: res.status === 201 ? 'added' : 'present', image };
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    operation: string,
+    options: { query?: Query; json?: unknown; auth?: boolean; parse?: 'json' | 'text' | 'none' } = {},
+  ): Promise<T> {
+    const res = await this.send(method, path, operation, {
+      query: options.query,
+      auth: options.auth,
+      body: options.json === undefined ? undefined : JSON.stringify(options.json),
+      contentType: options.json === undefined ? undefined : 'application/json',
+    });
+    const parse = options.parse ?? 'json';
+    if (parse === 'none' || res.status === 204) {
+      await res.arrayBuffer();
+      return undefined as T;
+    }
+    if (parse === 'text') return (await res.text()) as T;
+    return (await res.json()) as T;
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    operation: string,
+    options: {
+      query?: Query;
+      body?: string | Uint8Array;
+      contentType?: string;
+      auth?: boolean;
+      timeoutMs?: number;
+    },
+  ): Promise<Response> {
+    const url = new URL(this.api + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const headers: Record<string, string> = {};
+    if (options.auth !== false) headers.authorization = this.auth;
+    if (options.contentType) headers['content-type'] = options.contentType;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers,
+        body: options.body,
+        signal: AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
+      });
+    } catch (error) {
+      throw new SliceboxUnreachableError(operation, error);
+    }
+    if (res.status >= 400) {
+      throw new SliceboxHttpError(res.status, (await res.text()).trim(), operation);
+    }
+    return res;
+  }
+}
