@@ -1,7 +1,8 @@
 // Builds the app into out/: the main-side bundles with esbuild (Node ESM, packages external), the
 // preload as CommonJS (sandboxed preloads must be), and the renderer with Vite.
 //   node scripts/build.mjs              everything
-//   node scripts/build.mjs --main-only  main side only (local box, bench)
+//   node scripts/build.mjs --main-only  main side only (local box)
+//   node scripts/build.mjs --bench      also the benchmark runner (out/bench/run.js)
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -23,8 +24,9 @@ const entryPoints = {
   'main/start': 'src-main/start.ts',
   'main/localbox': 'src-main/localbox/cli.ts',
 };
-if (existsSync('bench/run.ts')) entryPoints['bench/run'] = 'bench/run.ts';
-if (!mainOnly && existsSync('src-main/app/main.ts')) entryPoints['main/app/main'] = 'src-main/app/main.ts';
+if (process.argv.includes('--bench')) entryPoints['bench/run'] = 'bench/run.ts';
+if (!mainOnly && existsSync('src-main/app/main.ts'))
+  entryPoints['main/app/main'] = 'src-main/app/main.ts';
 
 await rm('out/main', { recursive: true, force: true });
 await build({ ...nodeEsm, entryPoints, outdir: 'out', external: ['electron'] });

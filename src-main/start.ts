@@ -64,7 +64,8 @@ function launchElectron(electronPath: string): Promise<{ ok: true } | { reason: 
     });
     child.once('exit', (code, signal) => {
       clearTimeout(startedOk);
-      if (!settled) resolve({ reason: `Electron exited at start (code ${code}, signal ${signal})` });
+      if (!settled)
+        resolve({ reason: `Electron exited at start (code ${code}, signal ${signal})` });
       else process.exit(code ?? 0);
     });
   });
@@ -78,7 +79,8 @@ function openInBrowser(url: string): string | undefined {
         ? { cmd: 'cmd', args: ['/c', 'start', '""', url] }
         : { cmd: 'xdg-open', args: [url] };
   if (process.platform === 'linux') {
-    if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return 'there is no graphical display';
+    if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY)
+      return 'there is no graphical display';
     const which = spawnSync('sh', ['-c', 'command -v xdg-open'], { encoding: 'utf8' });
     if (which.status !== 0) return 'xdg-open is not installed';
   }

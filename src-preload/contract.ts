@@ -89,13 +89,7 @@ export interface FileRef {
   size: number;
 }
 
-export type ImportFileState =
-  | 'pending'
-  | 'uploading'
-  | 'added'
-  | 'present'
-  | 'rejected'
-  | 'failed';
+export type ImportFileState = 'pending' | 'uploading' | 'added' | 'present' | 'rejected' | 'failed';
 
 export interface ImportFileResult {
   name: string;

@@ -215,7 +215,12 @@ export class SliceboxClient {
     method: string,
     path: string,
     operation: string,
-    options: { query?: Query; json?: unknown; auth?: boolean; parse?: 'json' | 'text' | 'none' } = {},
+    options: {
+      query?: Query;
+      json?: unknown;
+      auth?: boolean;
+      parse?: 'json' | 'text' | 'none';
+    } = {},
   ): Promise<T> {
     const res = await this.send(method, path, operation, {
       query: options.query,

@@ -135,3 +135,33 @@ export const MESSAGES = {
   loginFailed: 'Invalid username or password',
   notFound: 'The requested resource could not be found.',
 } as const;
+
+/**
+ * A tag path as JSON (BEHAVIOR §5.3): a linked list from the addressed element up to the root. `item`
+ * (1-based, as a string) is set on sequence steps only; `previous` is omitted at the root.
+ */
+export interface TagPath {
+  tag: number;
+  name: string;
+  item?: string;
+  previous?: TagPath;
+}
+
+/** One data element of `GET /images/{id}/attributes` (BEHAVIOR §10.5). */
+export interface ImageAttribute {
+  tagPath: TagPath;
+  /** Keyword per level, root first; `""` for unknown/private tags. */
+  namePath: string[];
+  vr: string;
+  /** Value length in bytes as encoded; -1 for undefined-length sequences and fragments. */
+  length: number;
+  values: string[];
+}
+
+/** `GET /images/{id}/imageinformation` (BEHAVIOR §10.6). */
+export interface ImageInformation {
+  numberOfFrames: number;
+  frameIndex: number;
+  minimumPixelValue: number;
+  maximumPixelValue: number;
+}

@@ -35,8 +35,7 @@ export async function startBrowserMode(options: BrowserModeOptions): Promise<Bro
   });
   try {
     host = await startWebHost({
-      rendererDir:
-        options.rendererDir ?? fileURLToPath(new URL('../renderer/', import.meta.url)),
+      rendererDir: options.rendererDir ?? fileURLToPath(new URL('../renderer/', import.meta.url)),
       stagingDir: services.stagingDir,
       handlers: services.handlers,
       port: options.port,

@@ -10,9 +10,18 @@ import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FileRef } from '../../src-preload/contract.js';
 
+const UNSAFE_CHARACTERS = new Set('<>:"|?*');
+
+/** Control characters and characters Windows forbids in file names become `_`. */
+function replaceUnsafe(name: string): string {
+  return Array.from(name, (c) =>
+    c.charCodeAt(0) < 0x20 || UNSAFE_CHARACTERS.has(c) ? '_' : c,
+  ).join('');
+}
+
 /** A file name reduced to one safe path segment. */
 export function safeFileName(name: string): string {
-  const base = basename(name.replace(/\\/g, '/')).replace(/[\u0000-\u001f<>:"|?*]/g, '_');
+  const base = replaceUnsafe(basename(name.replace(/\\/g, '/')));
   const trimmed = base.replace(/^\.+/, '').slice(0, 200);
   return trimmed || 'file';
 }

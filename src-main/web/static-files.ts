@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -41,8 +41,9 @@ export async function serveStatic(
     return;
   }
   if (relativePath === '/' || relativePath === '') relativePath = '/index.html';
-  const filePath = normalize(join(rootDir, relativePath));
-  if (!filePath.startsWith(normalize(rootDir) + sep)) {
+  const root = resolve(rootDir);
+  const filePath = normalize(join(root, relativePath));
+  if (!filePath.startsWith(root + sep)) {
     res.writeHead(403).end('Forbidden');
     return;
   }

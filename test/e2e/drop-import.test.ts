@@ -37,9 +37,10 @@ describe('drop files on the window (browser mode)', () => {
   });
 
   it('shows the local box as the selected, online connection', async () => {
-    const local = page.getByRole('option', { name: /Local box/ });
+    const local = page.locator('[data-testid="connection"][data-connection-id="local"]');
     await expect.poll(() => local.count(), { timeout: 30_000 }).toBe(1);
-    await expect.poll(() => local.getAttribute('aria-selected')).toBe('true');
+    await expect.poll(() => local.getAttribute('aria-current')).toBe('true');
+    expect(await local.innerText()).toContain('Local box');
     await expect.poll(() => local.innerText(), { timeout: 30_000 }).toMatch(/online/i);
   });
 
@@ -57,7 +58,7 @@ describe('drop files on the window (browser mode)', () => {
     await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(2);
     const names = (await rows.allInnerTexts()).join('\n');
     expect(names).toContain('anon270');
-    expect(names).toContain('CompressedSamples^CT1');
+    expect(names).toContain('CompressedSamples, CT1'); // PN shown family name first
 
     const rejected = page.locator('[data-testid="import-file"][data-state="rejected"]');
     await expect.poll(() => rejected.count()).toBe(1);
@@ -74,8 +75,11 @@ describe('drop files on the window (browser mode)', () => {
     const credentials = JSON.parse(
       await readFile(join(app.dataDir, 'localbox-credentials.json'), 'utf8'),
     ) as { user: string; password: string };
-    const auth = 'Basic ' + Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64');
-    const res = await fetch(`${app.localboxApi}/import/sessions`, { headers: { authorization: auth } });
+    const auth =
+      'Basic ' + Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64');
+    const res = await fetch(`${app.localboxApi}/import/sessions`, {
+      headers: { authorization: auth },
+    });
     expect(res.status).toBe(200);
     const sessions = (await res.json()) as {
       name: string;

@@ -37,7 +37,10 @@ describe('handler table', () => {
       ['browse.patients', { connectionId: 'local', startIndex: 0, count: 10, orderBy: 'x; drop' }],
       ['browse.studies', { connectionId: 'local', startIndex: 0, count: 10 }],
       ['imports.start', { connectionId: 'local', name: 'drop', files: [] }],
-      ['imports.start', { connectionId: 'local', name: 'drop', files: [{ path: '/a', name: 'a' }] }],
+      [
+        'imports.start',
+        { connectionId: 'local', name: 'drop', files: [{ path: '/a', name: 'a' }] },
+      ],
       ['connections.check', { connectionId: 'local', extra: true }],
       ['connections.list', 'surprise'],
     ] as const;
@@ -62,8 +65,12 @@ describe('handler table', () => {
   });
 
   it('maps client failures to bridge error codes', () => {
-    expect(toBridgeError(new SliceboxUnreachableError('list patients', new Error('ECONNREFUSED')))).toMatchObject({ code: 'offline' });
-    expect(toBridgeError(new SliceboxHttpError(404, 'gone', 'get patient'))).toMatchObject({ code: 'not-found' });
+    expect(
+      toBridgeError(new SliceboxUnreachableError('list patients', new Error('ECONNREFUSED'))),
+    ).toMatchObject({ code: 'offline' });
+    expect(toBridgeError(new SliceboxHttpError(404, 'gone', 'get patient'))).toMatchObject({
+      code: 'not-found',
+    });
     expect(toBridgeError(new SliceboxHttpError(500, 'boom', 'x')).message).toContain('HTTP 500');
     expect(toBridgeError(new Error('plain'))).toEqual({ code: 'internal', message: 'plain' });
   });

@@ -22,11 +22,19 @@ function rawRequest(
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: options.path, method: options.method ?? 'GET', headers: options.headers },
+      {
+        host: '127.0.0.1',
+        port,
+        path: options.path,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        );
       },
     );
     req.on('error', reject);
@@ -40,7 +48,7 @@ describe('browser-mode web host', () => {
 
   beforeAll(async () => {
     const root = await mkdtemp(join(tmpdir(), 'sbx-host-'));
-    const renderer = join(root, 'renderer');
+    const renderer = join(root, 'renderer') + '/';
     staging = join(root, 'staging');
     await mkdir(renderer);
     await mkdir(staging);
@@ -90,18 +98,29 @@ describe('browser-mode web host', () => {
     });
     const replies: unknown[] = [];
     ws.on('message', (data) => replies.push(JSON.parse(data.toString())));
-    ws.send(JSON.stringify({ type: 'invoke', id: 7, channel: 'connections.list', args: undefined }));
+    ws.send(
+      JSON.stringify({ type: 'invoke', id: 7, channel: 'connections.list', args: undefined }),
+    );
     ws.send(JSON.stringify({ type: 'invoke', id: 8, channel: 'no.such', args: {} }));
     host.broadcast('connections.status', { id: 'local' });
     await expect.poll(() => replies.length).toBe(3);
-    expect(replies).toContainEqual({ type: 'result', id: 7, ok: true, result: { answered: 'connections.list' } });
+    expect(replies).toContainEqual({
+      type: 'result',
+      id: 7,
+      ok: true,
+      result: { answered: 'connections.list' },
+    });
     expect(replies).toContainEqual({
       type: 'result',
       id: 8,
       ok: false,
       error: { code: 'unknown-channel', message: 'Unknown call no.such' },
     });
-    expect(replies).toContainEqual({ type: 'event', event: 'connections.status', payload: { id: 'local' } });
+    expect(replies).toContainEqual({
+      type: 'event',
+      event: 'connections.status',
+      payload: { id: 'local' },
+    });
     ws.close();
   });
 
@@ -110,7 +129,11 @@ describe('browser-mode web host', () => {
     const denied = await fetch(url, { method: 'POST', body: 'x' });
     expect(denied.status).toBe(401);
     const bytes = Buffer.from('DICM-ish bytes');
-    const res = await fetch(url, { method: 'POST', body: bytes, headers: { 'x-bridge-token': host.token } });
+    const res = await fetch(url, {
+      method: 'POST',
+      body: bytes,
+      headers: { 'x-bridge-token': host.token },
+    });
     expect(res.status).toBe(200);
     const ref = (await res.json()) as { path: string; name: string; size: number };
     expect(ref.size).toBe(bytes.length);

@@ -55,7 +55,8 @@ export class ImportService {
       job.state = 'failed';
       job.error = (error as Error).message;
       for (const file of job.files) {
-        if (file.state === 'pending' || file.state === 'uploading') this.finish(job, file, 'failed', job.error);
+        if (file.state === 'pending' || file.state === 'uploading')
+          this.finish(job, file, 'failed', job.error);
       }
     });
     void done.finally(() => this.publish(job, true));
@@ -74,7 +75,10 @@ export class ImportService {
     }
   }
 
-  private async run(job: ImportJob, client: ReturnType<ConnectionService['client']>): Promise<void> {
+  private async run(
+    job: ImportJob,
+    client: ReturnType<ConnectionService['client']>,
+  ): Promise<void> {
     const session = await client.createImportSession(job.name);
     job.sessionId = session.id;
     this.publish(job, true);

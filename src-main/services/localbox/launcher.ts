@@ -52,7 +52,9 @@ export function forkLauncher(scriptPath: string): LocalboxLauncher {
       child.once('exit', (code, signal) => {
         exited = true;
         clearTimeout(timer);
-        reject(new Error(`The local box exited before it was ready (code ${code}, signal ${signal})`));
+        reject(
+          new Error(`The local box exited before it was ready (code ${code}, signal ${signal})`),
+        );
       });
       child.on('message', (message: unknown) => {
         const ready = message as { type?: string; url?: string };

@@ -17,7 +17,9 @@ export interface RunningApp {
 const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 20_000;
 
-export async function startApp(options: { dataDir?: string; args?: string[] } = {}): Promise<RunningApp> {
+export async function startApp(
+  options: { dataDir?: string; args?: string[] } = {},
+): Promise<RunningApp> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'sbx-e2e-data-')));
   const env = { ...process.env };
   delete env.DISPLAY;
@@ -28,7 +30,9 @@ export async function startApp(options: { dataDir?: string; args?: string[] } = 
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   child.stderr?.on('data', (chunk: Buffer) => output.push(...chunk.toString().split('\n')));
 
   const found = await new Promise<{ url: string; localboxApi: string }>((resolve, reject) => {

@@ -1,0 +1,116 @@
+/** The Fastify application: body parsers, auth hook, error mapping, not-found handling, and all route groups. */
+import multipart from '@fastify/multipart';
+import Fastify from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { MESSAGES } from '../../slicebox/types.js';
+import type { Engine } from '../engine.js';
+import { authenticate, makeAuthHook } from './auth.js';
+import { NOT_JSON } from './bodies.js';
+import { errorHandler, HttpError } from './errors.js';
+import { sendText } from './replies.js';
+import { registerImageRoutes } from './routes/images.js';
+import { registerImportRoutes } from './routes/import.js';
+import { registerLogRoutes } from './routes/log.js';
+import { registerMetadataRoutes } from './routes/metadata.js';
+import { registerSystemRoutes } from './routes/system.js';
+import { registerUserRoutes } from './routes/users.js';
+import { Routes } from './routing.js';
+
+/** Request size limit for JSON bodies (Slicebox: akka.http.parsing.max-content-length = 64 MB). */
+const JSON_BODY_LIMIT = 64 * 1024 * 1024;
+
+export interface AppOptions {
+  logger: boolean;
+  version: string;
+}
+
+function collect(payload: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    payload.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(
+          new HttpError(
+            413,
+            `Request Content-Length of ${size} bytes exceeds the configured limit of ${limit} bytes`,
+          ),
+        );
+        payload.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    payload.on('end', () => resolve(Buffer.concat(chunks)));
+    payload.on('error', reject);
+  });
+}
+
+function isRawRoute(request: FastifyRequest): boolean {
+  return request.routeOptions.config?.rawBody === true;
+}
+
+export async function buildApp(engine: Engine, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger,
+    routerOptions: { ignoreTrailingSlash: true },
+    // Upload routes stream to disk; JSON bodies are limited by our own parser.
+    bodyLimit: JSON_BODY_LIMIT,
+    forceCloseConnections: true,
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', (request, payload, done) => {
+    if (isRawRoute(request)) return done(null, payload);
+    collect(payload, JSON_BODY_LIMIT).then(
+      (buf) => {
+        const text = buf.toString('utf8');
+        if (text.trim() === '') return done(null, undefined);
+        try {
+          done(null, JSON.parse(text));
+        } catch (e) {
+          done(
+            new HttpError(400, `The request content was malformed:\n${(e as Error).message}`),
+            undefined,
+          );
+        }
+      },
+      (e: Error) => done(e, undefined),
+    );
+  });
+  app.addContentTypeParser('*', (request, payload, done) => {
+    if (isRawRoute(request)) return done(null, payload);
+    payload.resume();
+    payload.on('end', () => done(null, NOT_JSON));
+    payload.on('error', (e) => done(e, undefined));
+  });
+  await app.register(multipart, {
+    limits: { fileSize: Number.MAX_SAFE_INTEGER, fieldSize: 1024 * 1024, parts: 1000 },
+  });
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('Server', 'slicebox');
+    return payload;
+  });
+  app.addHook('onRequest', makeAuthHook(engine));
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (path === '/api' || path.startsWith('/api/')) {
+      if (!(await authenticate(engine, request, reply))) return reply;
+    }
+    return sendText(reply, 404, MESSAGES.notFound);
+  });
+
+  const routes = new Routes(app);
+  registerSystemRoutes(routes, engine, options.version);
+  registerUserRoutes(routes, engine);
+  registerImageRoutes(routes, engine);
+  registerMetadataRoutes(routes, engine);
+  registerImportRoutes(routes, engine);
+  registerLogRoutes(routes, engine);
+  routes.finish();
+  return app;
+}

@@ -1,0 +1,70 @@
+/**
+ * The local box: a Slicebox-2.x-compatible HTTP server on a data directory
+ * (`<data>/slicebox.sqlite`, `<data>/dicom/<imageId>`, `<data>/tmp/`).
+ */
+import {
+  DEFAULT_HOST,
+  DEFAULT_SESSION_TIMEOUT_MS,
+  DEFAULT_SUPERUSER,
+  SLICEBOX_API_VERSION,
+} from './config.js';
+import { openEngine } from './engine.js';
+import { buildApp } from './http/app.js';
+
+export interface LocalboxOptions {
+  dataDir: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 = a random free port. Default 0. */
+  port?: number;
+  /** Default admin/admin, as Slicebox. */
+  superuser?: { user: string; password: string };
+  sessionTimeoutMs?: number;
+  logger?: boolean;
+}
+
+export interface Localbox {
+  /** `http://host:port`, no trailing slash. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startLocalbox(opts: LocalboxOptions): Promise<Localbox> {
+  const host = opts.host ?? DEFAULT_HOST;
+  const engine = await openEngine({
+    dataDir: opts.dataDir,
+    superuser: opts.superuser ?? { ...DEFAULT_SUPERUSER },
+    sessionTimeoutMs: opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+  });
+  let app;
+  try {
+    app = await buildApp(engine, { logger: opts.logger ?? false, version: SLICEBOX_API_VERSION });
+    await app.listen({ host, port: opts.port ?? 0 });
+  } catch (e) {
+    await app?.close().catch(() => undefined);
+    engine.close();
+    throw e;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost(host)}:${port}`,
+    port,
+    close() {
+      closing ??= (async () => {
+        try {
+          await app.close();
+        } finally {
+          engine.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}

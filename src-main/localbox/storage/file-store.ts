@@ -1,0 +1,97 @@
+/**
+ * The DICOM file store: `<data>/dicom/<imageId>` for stored files, `<data>/tmp/` for uploads in flight.
+ * A file is written to a temporary name, flushed (fsync), and only renamed into place inside the database
+ * transaction that records it (see images/ingest.ts), so a crash leaves either a temp file or an orphan that the
+ * start-up reconciliation removes — never a row without its file.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  closeSync,
+  createWriteStream,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export class FileStore {
+  readonly dicomDir: string;
+  readonly tmpDir: string;
+
+  constructor(dataDir: string) {
+    this.dicomDir = join(dataDir, 'dicom');
+    this.tmpDir = join(dataDir, 'tmp');
+    mkdirSync(this.dicomDir, { recursive: true });
+    mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  pathOf(imageId: number): string {
+    return join(this.dicomDir, String(imageId));
+  }
+
+  /** Streams `source` to a new temporary file and fsyncs it. On failure the temp file is removed. */
+  async writeTemp(source: Readable): Promise<string> {
+    const path = join(this.tmpDir, `${randomUUID()}.part`);
+    try {
+      // `flush: true` fsyncs the file before it is closed; pipeline resolves after the close.
+      await pipeline(source, createWriteStream(path, { flags: 'wx', flush: true }));
+    } catch (e) {
+      await rm(path, { force: true });
+      throw e;
+    }
+    return path;
+  }
+
+  async discardTemp(path: string): Promise<void> {
+    await rm(path, { force: true });
+  }
+
+  /**
+   * Moves a temporary file into place as the stored file of `imageId` (replacing an existing one) and makes the
+   * rename durable. Synchronous on purpose: it runs inside a better-sqlite3 transaction.
+   */
+  commitSync(tempPath: string, imageId: number): void {
+    renameSync(tempPath, this.pathOf(imageId));
+    const dir = openSync(this.dicomDir, 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+  }
+
+  exists(imageId: number): boolean {
+    try {
+      return statSync(this.pathOf(imageId)).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  removeSync(imageId: number): void {
+    rmSync(this.pathOf(imageId), { force: true });
+  }
+
+  /** Names of all entries in the dicom folder. */
+  listStoredNames(): string[] {
+    return readdirSync(this.dicomDir);
+  }
+
+  removeStoredName(name: string): void {
+    rmSync(join(this.dicomDir, name), { force: true, recursive: true });
+  }
+
+  /** Empties the temp folder; returns how many entries were removed. */
+  clearTemp(): number {
+    const names = readdirSync(this.tmpDir);
+    for (const name of names) rmSync(join(this.tmpDir, name), { force: true, recursive: true });
+    return names.length;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Import jobs (from `imports.start`, `imports.list` and `imports.progress` events) and the staging of
+ * dropped or picked files before a job starts.
+ */
+import type { Bridge, FileRef, ImportJob } from '../../src-preload/contract.js';
+import { errorMessage, importJobName } from '../lib/format.js';
+import { addsImages, mergeJobs, upsertJob } from '../lib/import-jobs.js';
+import type { ErrorStore } from './errors.svelte.js';
+
+export interface StagingProgress {
+  name: string;
+  filesTotal: number;
+  filesDone: number;
+  bytesTotal: number;
+  bytesDone: number;
+  failed: { name: string; reason: string }[];
+}
+
+/** How many files are staged at once in browser mode (each is one upload to the local host). */
+const STAGE_CONCURRENCY = 4;
+
+export class ImportStore {
+  jobs = $state.raw<ImportJob[]>([]);
+  staging = $state<StagingProgress | null>(null);
+  panelOpen = $state(false);
+
+  running = $derived(this.jobs.filter((j) => j.state === 'running').length);
+
+  #bridge: Bridge;
+  #errors: ErrorStore;
+  #onImagesAdded: (job: ImportJob) => void;
+
+  constructor(bridge: Bridge, errors: ErrorStore, onImagesAdded: (job: ImportJob) => void) {
+    this.#bridge = bridge;
+    this.#errors = errors;
+    this.#onImagesAdded = onImagesAdded;
+  }
+
+  start(): () => void {
+    const off = this.#bridge.on('imports.progress', (job) => this.#receive(job));
+    void this.load();
+    return off;
+  }
+
+  async load(): Promise<void> {
+    try {
+      const jobs = await this.#bridge.invoke('imports.list', undefined);
+      this.jobs = mergeJobs(this.jobs, jobs);
+      if (this.running > 0) this.panelOpen = true;
+    } catch (error) {
+      this.#errors.report('Loading imports', error);
+    }
+  }
+
+  /** Stage the files, then start one import job for them. */
+  async importFiles(
+    files: File[],
+    source: 'Drop' | 'Import',
+    connectionId: string | null,
+  ): Promise<void> {
+    if (files.length === 0) return;
+    if (!connectionId) {
+      this.#errors.report('Importing', new Error('Choose a connection to import into first.'));
+      return;
+    }
+    if (this.staging) {
+      this.#errors.report(
+        'Importing',
+        new Error('Files are still being prepared; try again when that finishes.'),
+      );
+      return;
+    }
+    this.panelOpen = true;
+    const name = importJobName(source, Date.now(), files.length);
+    const staging: StagingProgress = {
+      name,
+      filesTotal: files.length,
+      filesDone: 0,
+      bytesTotal: files.reduce((sum, f) => sum + f.size, 0),
+      bytesDone: 0,
+      failed: [],
+    };
+    this.staging = staging;
+    const refs = await this.#stage(files);
+    const failed = this.staging?.failed ?? [];
+    this.staging = null;
+    if (failed.length > 0)
+      this.#errors.report(
+        'Preparing files for import',
+        new Error(
+          `${failed.length} of ${files.length} could not be read: ` +
+            failed.map((f) => `${f.name} (${f.reason})`).join('; '),
+        ),
+      );
+    if (refs.length === 0) return;
+    try {
+      const job = await this.#bridge.invoke('imports.start', { connectionId, name, files: refs });
+      this.#receive(job);
+    } catch (error) {
+      this.#errors.report('Starting the import', error);
+    }
+  }
+
+  async #stage(files: File[]): Promise<FileRef[]> {
+    const refs: (FileRef | null)[] = new Array<FileRef | null>(files.length).fill(null);
+    let next = 0;
+    const worker = async () => {
+      while (next < files.length) {
+        const index = next++;
+        const file = files[index]!;
+        try {
+          refs[index] = await this.#bridge.fileRef(file);
+        } catch (error) {
+          this.staging?.failed.push({ name: file.name, reason: errorMessage(error) });
+        }
+        if (this.staging) {
+          this.staging.filesDone++;
+          this.staging.bytesDone += file.size;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(STAGE_CONCURRENCY, files.length) }, worker));
+    return refs.filter((ref): ref is FileRef => ref !== null);
+  }
+
+  #receive(job: ImportJob): void {
+    const previous = this.jobs.find((j) => j.id === job.id);
+    const next = upsertJob(this.jobs, job);
+    if (next === this.jobs) return;
+    this.jobs = next;
+    if (addsImages(previous, job)) this.#onImagesAdded(job);
+  }
+
+  dismissFinished(): void {
+    this.jobs = this.jobs.filter((j) => j.state === 'running');
+  }
+}
