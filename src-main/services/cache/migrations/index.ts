@@ -1,0 +1,11 @@
+/**
+ * The cache's numbered migrations, in order. Add a new file `NNN-name.ts` exporting a CacheMigration and
+ * list it here; never edit one that has shipped.
+ */
+export interface CacheMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const CACHE_MIGRATIONS: readonly CacheMigration[] = [];
