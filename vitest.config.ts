@@ -5,6 +5,7 @@ export default defineConfig({
   plugins: [svelte()],
   resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,
   test: {
+    reporters: ['default', './test/plain-summary-reporter.ts'],
     projects: [
       {
         extends: true,
