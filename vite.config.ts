@@ -1,5 +1,24 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import type { Plugin } from 'vite';
+
+/**
+ * dcmjs-imaging fetches its WASM codecs with `eval("fetch(…)")` (to hide `fetch` from bundlers), which the
+ * renderer's CSP rightly refuses (no 'unsafe-eval'). Rewritten here to a plain `fetch(…)` call.
+ */
+function dcmjsImagingWithoutEval(): Plugin {
+  const evalFetch = 'eval("fetch(this.webAssemblyModulePathOrUrl || wasmFilename)")';
+  return {
+    name: 'dcmjs-imaging-without-eval',
+    transform(code, id) {
+      if (!id.includes('dcmjs-imaging') || !code.includes(evalFetch)) return null;
+      return {
+        code: code.replace(evalFetch, 'fetch(this.webAssemblyModulePathOrUrl || wasmFilename)'),
+        map: null,
+      };
+    },
+  };
+}
 
 // The renderer: a static Svelte 5 app loaded from file:// in Electron and from the browser-mode host,
 // hence relative asset URLs (base './'). Nothing is fetched from the network at run time.
@@ -7,6 +26,7 @@ export default defineConfig({
   root: 'src-renderer',
   base: './',
   plugins: [svelte()],
+  worker: { format: 'es', plugins: () => [dcmjsImagingWithoutEval()] },
   build: {
     outDir: '../out/renderer',
     emptyOutDir: true,

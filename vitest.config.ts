@@ -13,6 +13,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // ESLint's and electron-builder's loaders take seconds on a busy 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {

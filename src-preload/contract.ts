@@ -17,6 +17,32 @@ export interface ConnectionInfo {
   status: ConnectionStatus;
   /** Human-readable detail for the status (e.g. the error of the last check). */
   statusDetail?: string;
+  /** When the status was last learned (ms since the epoch). */
+  checkedAt?: number;
+}
+
+/** What the connection editor sends: a remote server's profile. */
+export interface ConnectionDraft {
+  name: string;
+  /** http:// or https:// server root (a trailing `/api` is dropped). */
+  url: string;
+  user: string;
+  /** Required when adding; when editing, omitted or empty keeps the stored password. */
+  password?: string;
+}
+
+/** The outcome of trying a candidate profile before it is saved. */
+export interface ConnectionTestResult {
+  status: ConnectionStatus;
+  detail?: string;
+  /** The server's Slicebox version, when it says. */
+  version?: string;
+}
+
+/** Where connection passwords are kept, so the UI can say so. */
+export interface SecretStorageInfo {
+  kind: 'keychain' | 'file';
+  description: string;
 }
 
 export type ConnectionStatus = 'unknown' | 'online' | 'offline' | 'auth-failed';
@@ -27,6 +53,10 @@ export interface Page<T> {
   startIndex: number;
   /** True when at least one more item exists after this page. */
   hasMore: boolean;
+  /** True when the server could not be reached and the page is what was seen before. */
+  fromCache?: boolean;
+  /** When a cached page was fetched from the server (ms since the epoch). */
+  cachedAt?: number;
 }
 
 export interface PatientItem {
@@ -82,26 +112,43 @@ export interface PatientsRequest extends PageRequest {
   orderAscending?: boolean;
 }
 
-/** A file the user dropped or picked, resolved to a path the main side can read. */
+/**
+ * A file the user dropped or picked, resolved to a path the main side can read. In Electron the path
+ * may be a folder (imported recursively) or a zip; `name` may be a relative path (`folder/sub/a.dcm`).
+ */
 export interface FileRef {
   path: string;
   name: string;
   size: number;
 }
 
-export type ImportFileState = 'pending' | 'uploading' | 'added' | 'present' | 'rejected' | 'failed';
+export type ImportFileState =
+  | 'pending'
+  | 'uploading'
+  | 'added'
+  | 'present'
+  | 'rejected'
+  | 'failed'
+  /** Not sent: not DICOM, a DICOMDIR index, a duplicate within the drop, a refused zip entry, cancelled. */
+  | 'skipped';
 
 export interface ImportFileResult {
   name: string;
   path: string;
   size: number;
   state: ImportFileState;
-  /** The server's reason for a rejection, or the error of a failure. */
+  /** The server's reason for a rejection, the error of a failure, or why the file was skipped. */
   reason?: string;
   imageId?: number;
 }
 
-export type ImportJobState = 'running' | 'done' | 'failed';
+/**
+ * `preparing`: sources are being expanded (folders walked, zips extracted, files sniffed);
+ * `waiting`: the server is unreachable, the job retries with backoff and goes on by itself.
+ * `done`, `cancelled` and `failed` are final (`failed`: the job itself could not run).
+ */
+export type ImportJobState =
+  'preparing' | 'running' | 'paused' | 'waiting' | 'done' | 'cancelled' | 'failed';
 
 export interface ImportJob {
   id: string;
@@ -116,7 +163,15 @@ export interface ImportJob {
   filesDone: number;
   bytesTotal: number;
   bytesDone: number;
-  counts: { added: number; present: number; rejected: number; failed: number };
+  /** `skipped`: files not sent (not DICOM, DICOMDIR, duplicates in the drop, refused, cancelled). */
+  counts: { added: number; present: number; rejected: number; failed: number; skipped?: number };
+  /** Upload throughput (moving average) while running, and the time left at that rate. */
+  bytesPerSecond?: number;
+  etaSeconds?: number;
+  /** When the job last ended (done, cancelled or failed). */
+  finished?: number;
+  /** Increases with every snapshot the main side sends: the newer of two copies of a job wins. */
+  revision?: number;
   files: ImportFileResult[];
 }
 
@@ -125,6 +180,73 @@ export interface AppInfo {
   /** Which transport carries the bridge: the Electron window or browser mode. */
   mode: 'electron' | 'browser';
   dataDir: string;
+  /** Where connection passwords are kept (system keychain, or a user-only file in browser mode). */
+  secretStorage?: SecretStorageInfo;
+}
+
+/**
+ * Where the renderer fetches one image's bytes. The transport (browser mode: a tokenized route of the web
+ * host; Electron: the `sbx-media:` protocol) is hidden behind these URLs. `pngUrl` takes Slicebox's
+ * `framenumber`, `windowmin`, `windowmax` and `imageheight` query parameters.
+ */
+export interface ImageMediaUrls {
+  dicomUrl: string;
+  pngUrl: string;
+}
+
+/** One data element of an image (Slicebox `GET /images/{id}/attributes`), flattened for a table. */
+export interface ImageAttributeItem {
+  /** `(GGGG,EEEE)` of the element itself. */
+  tag: string;
+  /** Tag path from the root, e.g. `(0054,0012)[1].(0054,0013)[2].(0054,0015)`. */
+  tagPath: string;
+  /** Keywords from the root joined with `.`; empty parts for private/unknown tags. */
+  namePath: string;
+  /** Nesting depth: 0 for top-level elements. */
+  depth: number;
+  vr: string;
+  length: number;
+  values: string[];
+}
+
+export interface ImageInformationItem {
+  numberOfFrames: number;
+  frameIndex: number;
+  minimumPixelValue: number;
+  maximumPixelValue: number;
+}
+
+export interface SeriesDetails {
+  source: { sourceType: string; sourceName: string; sourceId: number } | null;
+  seriesTypes: { id: number; name: string }[];
+  seriesTags: { id: number; name: string }[];
+}
+
+export type ExportSelectionKind = 'patients' | 'studies' | 'series' | 'images';
+
+export interface ExportSelection {
+  kind: ExportSelectionKind;
+  ids: number[];
+}
+
+export type ExportJobState = 'resolving' | 'downloading' | 'done' | 'failed' | 'canceled';
+
+export interface ExportJob {
+  id: string;
+  connectionId: string;
+  /** Suggested or chosen file name of the zip. */
+  fileName: string;
+  state: ExportJobState;
+  error?: string;
+  created: number;
+  imageCount: number;
+  bytesDone: number;
+  /** Where the zip was saved (Electron: the path the user picked; browser mode: the data folder). */
+  path?: string;
+  /** Browser mode: a same-origin URL the renderer downloads the finished zip from. */
+  downloadUrl?: string;
+  /** Whether `exports.reveal` can show the file in the system's file manager. */
+  canReveal: boolean;
 }
 
 /** Every call: channel name → argument and result. */
@@ -132,6 +254,16 @@ export interface Api {
   'app.info': { args: void; result: AppInfo };
   'connections.list': { args: void; result: ConnectionInfo[] };
   'connections.check': { args: { connectionId: string }; result: ConnectionInfo };
+  'connections.add': { args: ConnectionDraft; result: ConnectionInfo };
+  'connections.update': {
+    args: ConnectionDraft & { connectionId: string };
+    result: ConnectionInfo;
+  };
+  'connections.remove': { args: { connectionId: string }; result: void };
+  'connections.test': {
+    args: ConnectionDraft & { connectionId?: string };
+    result: ConnectionTestResult;
+  };
   'browse.patients': { args: PatientsRequest; result: Page<PatientItem> };
   'browse.studies': { args: PageRequest & { patientId: number }; result: Page<StudyItem> };
   'browse.series': { args: PageRequest & { studyId: number }; result: Page<SeriesItem> };
@@ -141,6 +273,28 @@ export interface Api {
     result: ImportJob;
   };
   'imports.list': { args: void; result: ImportJob[] };
+  'imports.pause': { args: { jobId: string }; result: ImportJob };
+  'imports.resume': { args: { jobId: string }; result: ImportJob };
+  'imports.cancel': { args: { jobId: string }; result: ImportJob };
+  'imports.retryFailed': { args: { jobId: string }; result: ImportJob };
+  /** Forgets finished jobs (done, cancelled, failed); answers how many were removed. */
+  'imports.clearFinished': { args: void; result: { removed: number } };
+  'media.imageUrls': { args: { connectionId: string; imageId: number }; result: ImageMediaUrls };
+  'images.attributes': {
+    args: { connectionId: string; imageId: number };
+    result: ImageAttributeItem[];
+  };
+  'images.information': {
+    args: { connectionId: string; imageId: number };
+    result: ImageInformationItem;
+  };
+  'series.details': { args: { connectionId: string; seriesId: number }; result: SeriesDetails };
+  'exports.start': {
+    args: { connectionId: string; selection: ExportSelection };
+    result: ExportJob;
+  };
+  'exports.list': { args: void; result: ExportJob[] };
+  'exports.reveal': { args: { exportId: string }; result: void };
 }
 
 export type Channel = keyof Api;
@@ -151,6 +305,7 @@ export type ResultOf<C extends Channel> = Api[C]['result'];
 export interface Events {
   'imports.progress': ImportJob;
   'connections.status': ConnectionInfo;
+  'exports.progress': ExportJob;
 }
 
 export type EventName = keyof Events;
@@ -159,17 +314,34 @@ export const CHANNELS = [
   'app.info',
   'connections.list',
   'connections.check',
+  'connections.add',
+  'connections.update',
+  'connections.remove',
+  'connections.test',
   'browse.patients',
   'browse.studies',
   'browse.series',
   'browse.images',
   'imports.start',
   'imports.list',
+  'imports.pause',
+  'imports.resume',
+  'imports.cancel',
+  'imports.retryFailed',
+  'imports.clearFinished',
+  'media.imageUrls',
+  'images.attributes',
+  'images.information',
+  'series.details',
+  'exports.start',
+  'exports.list',
+  'exports.reveal',
 ] as const satisfies readonly Channel[];
 
 export const EVENTS = [
   'imports.progress',
   'connections.status',
+  'exports.progress',
 ] as const satisfies readonly EventName[];
 
 /** Error shape carried across both transports when a handler fails. */

@@ -10,10 +10,13 @@ import type { FileRef } from '../../src-preload/contract.js';
 import { LOCAL_CONNECTION_ID } from '../services/connections/connection-service.js';
 import { dispatch, type HandlerTable } from '../services/handlers.js';
 import { startServices } from '../services/index.js';
+import { electronDialogs } from './dialogs.js';
 import { eventForwarder, registerIpc } from './ipc.js';
+import { handleMediaProtocol, registerMediaScheme } from './media-protocol.js';
 import { utilityLauncher } from './localbox-utility.js';
 import { buildMenu } from './menu.js';
 import { LOCALBOX_SCRIPT } from './paths.js';
+import { safeStorageSecretStore } from './secret-store-safe-storage.js';
 import { createMainWindow } from './window.js';
 
 type Services = Awaited<ReturnType<typeof startServices>>;
@@ -69,6 +72,8 @@ function main(): void {
   }
   // Every renderer is sandboxed, whatever its webPreferences say.
   app.enableSandbox();
+  // Image media for the viewer (before ready, as privileged schemes must be).
+  registerMediaScheme();
   app.setAboutPanelOptions({
     applicationName: 'Slicebox Desktop',
     applicationVersion: app.getVersion(),
@@ -112,8 +117,11 @@ function main(): void {
       version: app.getVersion(),
       emit: eventForwarder(getWindow),
       launchLocalbox: utilityLauncher(LOCALBOX_SCRIPT),
+      secretStore: safeStorageSecretStore(dataDir),
+      dialogs: electronDialogs(getWindow),
     });
     const handlers = services.then((s) => s.handlers);
+    handleMediaProtocol(services.then((s) => s.media));
     handlers.catch((error: unknown) => {
       console.error(error);
       dialog.showErrorBox(

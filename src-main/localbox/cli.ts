@@ -61,6 +61,8 @@ async function main(): Promise<void> {
     host: args.host,
     port: args.port,
     superuser: { user: args.user, password: args.password },
+    // POST /api/system/stop ends the process, as Slicebox does (BEHAVIOR §7.3).
+    onStopRequested: () => stop('POST /api/system/stop'),
   });
   let stopping = false;
   const stop = (signal: string) => {

@@ -21,6 +21,11 @@ export interface LocalboxOptions {
   superuser?: { user: string; password: string };
   sessionTimeoutMs?: number;
   logger?: boolean;
+  /**
+   * Called ~1 s after an administrator's `POST /system/stop` (§7.3). Default: close the server and the engine.
+   * The CLI passes a callback that also exits the process.
+   */
+  onStopRequested?: () => void;
 }
 
 export interface Localbox {
@@ -42,8 +47,16 @@ export async function startLocalbox(opts: LocalboxOptions): Promise<Localbox> {
     sessionTimeoutMs: opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
   });
   let app;
+  // The default stop action closes this box (created below, before any request can arrive).
+  const self: { box?: Localbox } = {};
+  const onStopRequested =
+    opts.onStopRequested ?? (() => void self.box?.close().catch(() => undefined));
   try {
-    app = await buildApp(engine, { logger: opts.logger ?? false, version: SLICEBOX_API_VERSION });
+    app = await buildApp(engine, {
+      logger: opts.logger ?? false,
+      version: SLICEBOX_API_VERSION,
+      onStopRequested,
+    });
     await app.listen({ host, port: opts.port ?? 0 });
   } catch (e) {
     await app?.close().catch(() => undefined);
@@ -53,7 +66,7 @@ export async function startLocalbox(opts: LocalboxOptions): Promise<Localbox> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
   let closing: Promise<void> | undefined;
-  return {
+  const box: Localbox = {
     url: `http://${urlHost(host)}:${port}`,
     port,
     close() {
@@ -67,4 +80,6 @@ export async function startLocalbox(opts: LocalboxOptions): Promise<Localbox> {
       return closing;
     },
   };
+  self.box = box;
+  return box;
 }

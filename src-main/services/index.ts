@@ -6,9 +6,18 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventName, Events } from '../../src-preload/contract.js';
 import { BrowseService } from './browse/browse-service.js';
+import { openCacheDb, type CacheDb } from './cache/cache-db.js';
+import { ImageStore } from './cache/image-store.js';
+import { MetadataCache } from './cache/metadata-cache.js';
 import { ConnectionService, LOCAL_CONNECTION_ID } from './connections/connection-service.js';
+import { FileSecretStore } from './connections/file-secret-store.js';
+import { ProfileStore } from './connections/profile-store.js';
+import type { SecretStore } from './connections/secret-store.js';
 import { createHandlerTable, type HandlerTable } from './handlers.js';
 import { ImportService } from './imports/import-service.js';
+import { ExportService, type Dialogs } from './exports/export-service.js';
+import { ImageDetailsService } from './media/image-details.js';
+import { MediaService, type MediaUrlBuilder } from './media/media-service.js';
 import { loadOrCreateCredentials } from './localbox/credentials.js';
 import type { LocalboxLauncher, RunningLocalbox } from './localbox/launcher.js';
 
@@ -18,6 +27,19 @@ export interface ServicesOptions {
   version?: string;
   emit: (event: EventName, payload: unknown) => void;
   launchLocalbox: LocalboxLauncher;
+  /** Where connection passwords go: safeStorage in Electron; a 0600 file by default (browser mode). */
+  secretStore?: SecretStore;
+  /** Upper bound of the image store in bytes (default 2 GiB). */
+  imageCacheBytes?: number;
+  /**
+   * The URL the renderer fetches a media path (`<connectionId>/images/<id>.dcm`) from: browser mode's
+   * tokenized web-host route; by default Electron's `sbx-media:` protocol (src-main/app/media-protocol.ts).
+   */
+  mediaUrl?: MediaUrlBuilder;
+  /** Browser mode: the URL a finished export is downloaded from. */
+  downloadUrl?: (exportId: string) => string;
+  /** Native save dialog and file manager (Electron); without it exports go to `<dataDir>/exports/`. */
+  dialogs?: Dialogs;
 }
 
 export interface RunningServices {
@@ -26,6 +48,11 @@ export interface RunningServices {
   stagingDir: string;
   localboxUrl: string;
   imports: ImportService;
+  connections: ConnectionService;
+  cache: CacheDb;
+  images: ImageStore;
+  media: MediaService;
+  exports: ExportService;
   stop(): Promise<void>;
 }
 
@@ -44,7 +71,20 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     ...credentials,
   });
 
-  const connections = new ConnectionService(emit);
+  const cache = openCacheDb(join(dataDir, 'cache.sqlite'));
+  const metadata = new MetadataCache(cache);
+  const images = new ImageStore(cache, join(dataDir, 'image-cache'), {
+    maxBytes: options.imageCacheBytes,
+  });
+  const secrets = options.secretStore ?? FileSecretStore.inDataDir(dataDir);
+  const connections = new ConnectionService(emit, {
+    profiles: new ProfileStore(cache),
+    secrets,
+    forgetCached: async (connectionId) => {
+      metadata.forget(connectionId);
+      await images.forget(connectionId);
+    },
+  });
   connections.add({
     id: LOCAL_CONNECTION_ID,
     name: 'Local box',
@@ -52,18 +92,43 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     kind: 'local',
     ...credentials,
   });
+  await connections.loadSaved();
   await connections.check(LOCAL_CONNECTION_ID);
-  const browse = new BrowseService(connections);
-  const imports = new ImportService(connections, emit, { stagingDir });
+  void connections.checkAll();
+  connections.startStatusRefresh();
+  const browse = new BrowseService(connections, metadata);
+  const imports = new ImportService(connections, emit, {
+    db: cache,
+    jobsDir: join(dataDir, 'imports'),
+    stagingDir,
+    // Diagnostics and tests (e.g. a slow import to interrupt): uploads in flight per job.
+    concurrency: Number(process.env.SBX_IMPORT_CONCURRENCY) || undefined,
+  });
+  const media = new MediaService(
+    connections,
+    options.mediaUrl ?? ((path) => `sbx-media://media/${path}`),
+    images,
+  );
+  const details = new ImageDetailsService(connections);
+  const exports = new ExportService(connections, emit, {
+    exportsDir: join(dataDir, 'exports'),
+    dialogs: options.dialogs,
+    downloadUrl: options.downloadUrl,
+  });
 
   const handlers = createHandlerTable({
     'app.info': async () => ({
       version: options.version ?? '0.0.0',
       mode: options.mode,
       dataDir,
+      secretStorage: { kind: secrets.kind, description: secrets.description },
     }),
     'connections.list': async () => connections.list(),
     'connections.check': async ({ connectionId }) => connections.check(connectionId),
+    'connections.add': (draft) => connections.create(draft),
+    'connections.update': ({ connectionId, ...draft }) => connections.update(connectionId, draft),
+    'connections.remove': ({ connectionId }) => connections.remove(connectionId),
+    'connections.test': (draft) => connections.test(draft),
     'browse.patients': (args) => browse.patients(args),
     'browse.studies': (args) => browse.studies(args),
     'browse.series': (args) => browse.series(args),
@@ -71,6 +136,18 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     'imports.start': async ({ connectionId, name, files }) =>
       imports.start(connectionId, name, files),
     'imports.list': async () => imports.list(),
+    'imports.pause': async ({ jobId }) => imports.pause(jobId),
+    'imports.resume': async ({ jobId }) => imports.resume(jobId),
+    'imports.cancel': async ({ jobId }) => imports.cancel(jobId),
+    'imports.retryFailed': async ({ jobId }) => imports.retryFailed(jobId),
+    'imports.clearFinished': () => imports.clearFinished(),
+    'media.imageUrls': async ({ connectionId, imageId }) => media.imageUrls(connectionId, imageId),
+    'images.attributes': ({ connectionId, imageId }) => details.attributes(connectionId, imageId),
+    'images.information': ({ connectionId, imageId }) => details.information(connectionId, imageId),
+    'series.details': ({ connectionId, seriesId }) => details.series(connectionId, seriesId),
+    'exports.start': ({ connectionId, selection }) => exports.start(connectionId, selection),
+    'exports.list': async () => exports.list(),
+    'exports.reveal': ({ exportId }) => exports.reveal(exportId),
   });
 
   return {
@@ -78,6 +155,19 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     stagingDir,
     localboxUrl: localbox.url,
     imports,
-    stop: () => localbox.stop(),
+    connections,
+    cache,
+    images,
+    media,
+    exports,
+    stop: async () => {
+      connections.stopStatusRefresh();
+      imports.stop();
+      try {
+        await localbox.stop();
+      } finally {
+        cache.close();
+      }
+    },
   };
 }

@@ -8,11 +8,21 @@ const count = z.number().int().min(1).max(10_000);
 const id = z.number().int().min(0);
 const page = { connectionId, startIndex, count };
 const none = z.undefined().or(z.null()).or(z.object({}).strict());
+const draft = {
+  name: z.string().trim().min(1).max(200),
+  url: z.string().trim().min(1).max(2000),
+  user: z.string().trim().min(1).max(200),
+  password: z.string().max(1000).optional(),
+};
 
 export const schemas = {
   'app.info': none,
   'connections.list': none,
   'connections.check': z.object({ connectionId }).strict(),
+  'connections.add': z.object(draft).strict(),
+  'connections.update': z.object({ ...draft, connectionId }).strict(),
+  'connections.remove': z.object({ connectionId }).strict(),
+  'connections.test': z.object({ ...draft, connectionId: connectionId.optional() }).strict(),
   'browse.patients': z
     .object({
       ...page,
@@ -45,4 +55,26 @@ export const schemas = {
     })
     .strict(),
   'imports.list': none,
+  'imports.pause': z.object({ jobId: z.string().min(1).max(200) }).strict(),
+  'imports.resume': z.object({ jobId: z.string().min(1).max(200) }).strict(),
+  'imports.cancel': z.object({ jobId: z.string().min(1).max(200) }).strict(),
+  'imports.retryFailed': z.object({ jobId: z.string().min(1).max(200) }).strict(),
+  'imports.clearFinished': none,
+  'media.imageUrls': z.object({ connectionId, imageId: id }).strict(),
+  'images.attributes': z.object({ connectionId, imageId: id }).strict(),
+  'images.information': z.object({ connectionId, imageId: id }).strict(),
+  'series.details': z.object({ connectionId, seriesId: id }).strict(),
+  'exports.start': z
+    .object({
+      connectionId,
+      selection: z
+        .object({
+          kind: z.enum(['patients', 'studies', 'series', 'images']),
+          ids: z.array(id).min(1).max(100_000),
+        })
+        .strict(),
+    })
+    .strict(),
+  'exports.list': none,
+  'exports.reveal': z.object({ exportId: z.string().min(1).max(200) }).strict(),
 } satisfies Record<Channel, z.ZodType>;

@@ -5,11 +5,15 @@
  */
 import { open } from 'node:fs/promises';
 import type {
+  ImageAttribute,
+  ImageInformation,
   ImportSession,
   Image,
   ListParams,
   Patient,
   Series,
+  SeriesTag,
+  SeriesType,
   Source,
   Study,
   FlatSeries,
@@ -136,6 +140,15 @@ export class SliceboxClient {
     });
   }
 
+  /** `POST /metadata/images/query` (Slicebox 2.x): the images whose properties match. */
+  queryImages(query: {
+    startIndex: number;
+    count: number;
+    queryProperties: { propertyName: string; operator: string; propertyValue: string }[];
+  }): Promise<Image[]> {
+    return this.request('POST', '/metadata/images/query', 'query images', { json: query });
+  }
+
   // ── images ────────────────────────────────────────────────────────────────
   async downloadImage(id: number): Promise<Buffer> {
     const res = await this.send('GET', `/images/${id}`, 'download image', {});
@@ -198,6 +211,61 @@ export class SliceboxClient {
     } finally {
       await handle.close();
     }
+  }
+
+  // ── image media, details and export sets (BEHAVIOR §9, §10) ──────────────────
+  /** `GET /images/{id}`: the stored DICOM file, as a streaming response. */
+  openImage(id: number): Promise<Response> {
+    return this.send('GET', `/images/${id}`, 'download image', {});
+  }
+
+  /** `GET /images/{id}/png` with Slicebox's rendering parameters, as a streaming response. */
+  openImagePng(
+    id: number,
+    params: { framenumber?: number; windowmin?: number; windowmax?: number; imageheight?: number },
+  ): Promise<Response> {
+    return this.send('GET', `/images/${id}/png`, 'render image', { query: { ...params } });
+  }
+
+  imageAttributes(id: number): Promise<ImageAttribute[]> {
+    return this.request('GET', `/images/${id}/attributes`, 'image attributes');
+  }
+
+  imageInformation(id: number): Promise<ImageInformation> {
+    return this.request('GET', `/images/${id}/imageinformation`, 'image information');
+  }
+
+  patientImages(patientId: number): Promise<Image[]> {
+    return this.request('GET', `/metadata/patients/${patientId}/images`, 'list patient images');
+  }
+
+  studyImages(studyId: number): Promise<Image[]> {
+    return this.request('GET', `/metadata/studies/${studyId}/images`, 'list study images');
+  }
+
+  seriesSource(seriesId: number): Promise<Source> {
+    return this.request('GET', `/metadata/series/${seriesId}/source`, 'series source');
+  }
+
+  seriesTypesOf(seriesId: number): Promise<SeriesType[]> {
+    return this.request('GET', `/metadata/series/${seriesId}/seriestypes`, 'series types');
+  }
+
+  seriesTagsOf(seriesId: number): Promise<SeriesTag[]> {
+    return this.request('GET', `/metadata/series/${seriesId}/seriestags`, 'series tags');
+  }
+
+  /** `POST /images/export`: creates an export set of the images (in the server's memory, 6 h). */
+  createExportSet(imageIds: number[]): Promise<{ id: number }> {
+    return this.request('POST', '/images/export', 'create export set', { json: imageIds });
+  }
+
+  /** `GET /images/export?id=`: the zip of an export set, as a streaming response. */
+  openExportSet(id: number): Promise<Response> {
+    return this.send('GET', '/images/export', 'download export set', {
+      query: { id },
+      timeoutMs: this.uploadTimeoutMs,
+    });
   }
 
   // ── plumbing ──────────────────────────────────────────────────────────────

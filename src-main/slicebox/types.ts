@@ -65,6 +65,18 @@ export interface Source {
   sourceId: number;
 }
 
+/** `{"id","name"}` of `/metadata/series/{id}/seriestypes` (BEHAVIOR §9.4). */
+export interface SeriesType {
+  id: number;
+  name: string;
+}
+
+/** `{"id","name"}` of series tags (BEHAVIOR §9.8). */
+export interface SeriesTag {
+  id: number;
+  name: string;
+}
+
 export interface SourceRef {
   sourceType: SourceType;
   sourceId: number;

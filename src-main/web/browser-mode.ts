@@ -2,10 +2,12 @@
  * Browser mode: the services and the local box run under Node, the renderer runs in any browser on
  * this computer, and the bridge travels over the loopback WebSocket of the web host.
  */
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { startServices } from '../services/index.js';
 import { forkLauncher } from '../services/localbox/launcher.js';
 import { startWebHost, type WebHost } from './host.js';
+import { browserMediaUrls, createMediaRoutes } from './media-routes.js';
 
 export interface BrowserModeOptions {
   dataDir: string;
@@ -24,7 +26,9 @@ export interface BrowserMode {
 
 export async function startBrowserMode(options: BrowserModeOptions): Promise<BrowserMode> {
   let host: WebHost | undefined;
+  const token = randomBytes(24).toString('base64url');
   const services = await startServices({
+    ...browserMediaUrls(token),
     dataDir: options.dataDir,
     mode: 'browser',
     version: options.version,
@@ -39,6 +43,12 @@ export async function startBrowserMode(options: BrowserModeOptions): Promise<Bro
       stagingDir: services.stagingDir,
       handlers: services.handlers,
       port: options.port,
+      token,
+      routes: createMediaRoutes({
+        bridgeToken: token,
+        media: () => services.media,
+        exports: () => services.exports,
+      }),
     });
   } catch (error) {
     await services.stop();

@@ -12,6 +12,7 @@ import {
   type WsServerMessage,
 } from '../../src-preload/contract.js';
 import { dispatch, type HandlerTable } from '../services/handlers.js';
+import type { MediaRoutes } from './media-routes.js';
 import { stageUpload } from './staging.js';
 import { serveStatic } from './static-files.js';
 
@@ -21,6 +22,8 @@ export interface WebHostOptions {
   handlers: HandlerTable;
   port?: number;
   token?: string;
+  /** Extra token-guarded routes (media and downloads, see media-routes.ts); true when handled. */
+  routes?: MediaRoutes;
 }
 
 export interface WebHost {
@@ -59,6 +62,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       return;
     }
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    if (options.routes && (await options.routes(req, res, url))) return;
     if (url.pathname === '/stage') {
       if (req.method !== 'POST') {
         res.writeHead(405, { allow: 'POST' }).end();

@@ -1,7 +1,7 @@
 /** Pure helpers for the list of import jobs. */
-import type { ImportFileState, ImportJob } from '../../src-preload/contract.js';
+import type { ImportFileState, ImportJob, ImportJobState } from '../../src-preload/contract.js';
 
-/** Insert or replace a job by id, newest first. A stale update (fewer files done) never wins. */
+/** Insert or replace a job by id, newest first. A stale update never wins. */
 export function upsertJob(jobs: readonly ImportJob[], job: ImportJob): ImportJob[] {
   const index = jobs.findIndex((j) => j.id === job.id);
   let next: ImportJob[];
@@ -17,6 +17,8 @@ export function upsertJob(jobs: readonly ImportJob[], job: ImportJob): ImportJob
 
 /** Updates can cross (the `imports.start` answer may arrive after its first progress event). */
 function isOlder(candidate: ImportJob, current: ImportJob): boolean {
+  if (candidate.revision !== undefined && current.revision !== undefined)
+    return candidate.revision < current.revision;
   if (candidate.filesDone !== current.filesDone) return candidate.filesDone < current.filesDone;
   return candidate.bytesDone < current.bytesDone;
 }
@@ -34,24 +36,65 @@ export const FILE_STATE_LABEL: Record<ImportFileState, string> = {
   present: 'Already present',
   rejected: 'Rejected',
   failed: 'Failed',
+  skipped: 'Skipped',
 };
 
-export function jobStateLabel(job: ImportJob): string {
-  if (job.state === 'running') return job.filesDone === 0 ? 'Starting' : 'Importing';
-  if (job.state === 'failed') return 'Failed';
-  const { rejected, failed } = job.counts;
-  return rejected + failed > 0 ? 'Done with problems' : 'Done';
+/** Jobs that still have work to do (or may go on by themselves). */
+export const ACTIVE_STATES: ReadonlySet<ImportJobState> = new Set([
+  'preparing',
+  'running',
+  'waiting',
+]);
+
+export function isActive(job: ImportJob): boolean {
+  return ACTIVE_STATES.has(job.state);
 }
 
-/** One-line summary: `12 added · 3 already present · 1 rejected`. */
+export function isFinished(job: ImportJob): boolean {
+  return job.state === 'done' || job.state === 'cancelled' || job.state === 'failed';
+}
+
+export function jobStateLabel(job: ImportJob): string {
+  switch (job.state) {
+    case 'preparing':
+      return 'Preparing';
+    case 'running':
+      return job.filesDone === 0 ? 'Starting' : 'Importing';
+    case 'paused':
+      return 'Paused';
+    case 'waiting':
+      return 'Waiting for server';
+    case 'cancelled':
+      return 'Cancelled';
+    case 'failed':
+      return 'Failed';
+    case 'done': {
+      const { rejected, failed } = job.counts;
+      return rejected + failed > 0 ? 'Done with problems' : 'Done';
+    }
+  }
+}
+
+/** One-line summary: `12 added · 3 already present · 1 rejected · 2 skipped`. */
 export function jobSummary(job: ImportJob): string {
   const parts: string[] = [];
   const { added, present, rejected, failed } = job.counts;
+  const skipped = job.counts.skipped ?? 0;
   parts.push(`${added} added`);
   if (present) parts.push(`${present} already present`);
   if (rejected) parts.push(`${rejected} rejected`);
   if (failed) parts.push(`${failed} failed`);
+  if (skipped) parts.push(`${skipped} skipped`);
   return parts.join(' · ');
+}
+
+/** `1 h 02 min`, `3 min 05 s`, `42 s`. */
+export function formatEta(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }
 
 /**
@@ -61,5 +104,20 @@ export function jobSummary(job: ImportJob): string {
 export function addsImages(previous: ImportJob | undefined, next: ImportJob): boolean {
   const before = previous ? previous.counts.added : 0;
   if (next.counts.added > before) return true;
-  return next.state !== 'running' && previous?.state === 'running';
+  return !isActive(next) && previous !== undefined && isActive(previous);
 }
+
+/**
+ * Where a dropped file sat inside a dropped folder (`folder/sub/a.dcm`). The drop handler walks folders
+ * with `webkitGetAsEntry()` and records each file's path here; files picked with a folder input carry
+ * `webkitRelativePath` themselves.
+ */
+export const droppedPaths = new WeakMap<File, string>();
+
+export function relativeName(file: File): string {
+  const inFolder = (file as File & { webkitRelativePath?: string }).webkitRelativePath;
+  return droppedPaths.get(file) ?? (inFolder || file.name);
+}
+
+/** The controls of a job card, named after the store's methods. */
+export type JobAction = 'pause' | 'resume' | 'cancel' | 'retryFailed';

@@ -26,6 +26,20 @@ export class BrowseStore {
   series: PagedList<SeriesItem>;
   images: PagedList<ImageItem>;
 
+  /** Whether any level shows cached rows, and the oldest time they were seen. */
+  fromCache = $derived(this.#levels().some((list) => list.fromCache));
+  cachedAt = $derived(
+    this.#levels().reduce<number | null>(
+      (oldest, list) =>
+        list.cachedAt === null
+          ? oldest
+          : oldest === null
+            ? list.cachedAt
+            : Math.min(oldest, list.cachedAt),
+      null,
+    ),
+  );
+
   #bridge: Bridge;
 
   constructor(bridge: Bridge, errors: ErrorStore) {
@@ -122,6 +136,10 @@ export class BrowseStore {
       this.series.refresh(),
       this.images.refresh(),
     ]);
+  }
+
+  #levels(): PagedList<{ id: number }>[] {
+    return [this.patients, this.studies, this.series, this.images];
   }
 
   #clearBelow(level: 'patients' | 'studies' | 'series' | 'images'): void {

@@ -4,7 +4,14 @@
  */
 import type { Bridge, FileRef, ImportJob } from '../../src-preload/contract.js';
 import { errorMessage, importJobName } from '../lib/format.js';
-import { addsImages, mergeJobs, upsertJob } from '../lib/import-jobs.js';
+import {
+  addsImages,
+  isActive,
+  isFinished,
+  mergeJobs,
+  relativeName,
+  upsertJob,
+} from '../lib/import-jobs.js';
 import type { ErrorStore } from './errors.svelte.js';
 
 export interface StagingProgress {
@@ -24,7 +31,8 @@ export class ImportStore {
   staging = $state<StagingProgress | null>(null);
   panelOpen = $state(false);
 
-  running = $derived(this.jobs.filter((j) => j.state === 'running').length);
+  /** Jobs still working (preparing, importing, or waiting for the server). */
+  running = $derived(this.jobs.filter((j) => isActive(j)).length);
 
   #bridge: Bridge;
   #errors: ErrorStore;
@@ -71,7 +79,11 @@ export class ImportStore {
       return;
     }
     this.panelOpen = true;
-    const name = importJobName(source, Date.now(), files.length);
+    let name = importJobName(source, Date.now(), files.length);
+    // The name is the import session's: a second drop in the same minute must not share it.
+    for (let n = 2; this.jobs.some((j) => j.name === name); n++) {
+      name = `${importJobName(source, Date.now(), files.length)} #${n}`;
+    }
     const staging: StagingProgress = {
       name,
       filesTotal: files.length,
@@ -108,10 +120,12 @@ export class ImportStore {
       while (next < files.length) {
         const index = next++;
         const file = files[index]!;
+        // Files of a dropped or picked folder keep their path in it (`folder/sub/a.dcm`).
+        const name = relativeName(file);
         try {
-          refs[index] = await this.#bridge.fileRef(file);
+          refs[index] = { ...(await this.#bridge.fileRef(file)), name };
         } catch (error) {
-          this.staging?.failed.push({ name: file.name, reason: errorMessage(error) });
+          this.staging?.failed.push({ name, reason: errorMessage(error) });
         }
         if (this.staging) {
           this.staging.filesDone++;
@@ -131,7 +145,41 @@ export class ImportStore {
     if (addsImages(previous, job)) this.#onImagesAdded(job);
   }
 
-  dismissFinished(): void {
-    this.jobs = this.jobs.filter((j) => j.state === 'running');
+  async #control(
+    channel: 'imports.pause' | 'imports.resume' | 'imports.cancel' | 'imports.retryFailed',
+    jobId: string,
+    what: string,
+  ): Promise<void> {
+    try {
+      this.#receive(await this.#bridge.invoke(channel, { jobId }));
+    } catch (error) {
+      this.#errors.report(what, error);
+    }
+  }
+
+  pause(jobId: string): Promise<void> {
+    return this.#control('imports.pause', jobId, 'Pausing the import');
+  }
+
+  resume(jobId: string): Promise<void> {
+    return this.#control('imports.resume', jobId, 'Resuming the import');
+  }
+
+  cancel(jobId: string): Promise<void> {
+    return this.#control('imports.cancel', jobId, 'Cancelling the import');
+  }
+
+  retryFailed(jobId: string): Promise<void> {
+    return this.#control('imports.retryFailed', jobId, 'Retrying the failed files');
+  }
+
+  /** Forgets finished jobs here and in the cache (they would come back after a restart otherwise). */
+  async dismissFinished(): Promise<void> {
+    this.jobs = this.jobs.filter((j) => !isFinished(j));
+    try {
+      await this.#bridge.invoke('imports.clearFinished', undefined);
+    } catch (error) {
+      this.#errors.report('Clearing finished imports', error);
+    }
   }
 }

@@ -18,6 +18,10 @@ export class PagedList<T extends { id: number }> {
   /** Whether a source is set (e.g. a parent row is selected). */
   active = $state(false);
   selectedId = $state<number | null>(null);
+  /** The rows shown are what was seen before: the server could not be reached. */
+  fromCache = $state(false);
+  /** When the oldest cached page shown was fetched (ms since the epoch), or null for live rows. */
+  cachedAt = $state<number | null>(null);
 
   selected = $derived(this.items.find((item) => item.id === this.selectedId) ?? null);
 
@@ -40,6 +44,8 @@ export class PagedList<T extends { id: number }> {
     this.error = null;
     this.selectedId = null;
     this.loading = false;
+    this.fromCache = false;
+    this.cachedAt = null;
     if (fetch) await this.#load(generation, 0, PAGE_SIZE, 'replace');
   }
 
@@ -76,6 +82,18 @@ export class PagedList<T extends { id: number }> {
       this.items = mode === 'append' ? appendPage(this.items, page) : appendPage([], page);
       this.hasMore = page.hasMore;
       this.loaded = true;
+      const append = mode === 'append';
+      if (page.fromCache) {
+        const at = page.cachedAt ?? null;
+        this.cachedAt =
+          append && this.fromCache && this.cachedAt !== null && at !== null
+            ? Math.min(this.cachedAt, at)
+            : at;
+        this.fromCache = true;
+      } else if (!append || !this.fromCache) {
+        this.fromCache = false;
+        this.cachedAt = null;
+      }
       if (this.selectedId !== null && !this.items.some((item) => item.id === this.selectedId))
         this.selectedId = null;
     } catch (error) {

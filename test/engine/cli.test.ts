@@ -82,6 +82,22 @@ test('sends {type: ready, url} over IPC when forked; SIGINT stops it with 0', as
   expect(await exited).toBe(0);
 });
 
+test('POST /api/system/stop ends a forked engine with 0, IPC channel and all', async () => {
+  const child = fork(BUNDLE, ['--port', '0', '--data', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const exited = exitOf(child);
+  const message = await new Promise<{ type: string; url: string }>((r) =>
+    child.once('message', (msg) => r(msg as never)),
+  );
+  const res = await fetch(`${message.url}/api/system/stop`, {
+    method: 'POST',
+    headers: { authorization: basic('admin', 'admin') },
+  });
+  expect(res.status).toBe(200);
+  expect(await exited).toBe(0);
+});
+
 test.each([[['--port', 'abc']], [['--port', '70000']], [['--nope']], [['positional']]])(
   'bad arguments %j → exit 2',
   async (args) => {

@@ -82,8 +82,8 @@ describe('desktop import service against the local box', () => {
       { path: pydicomFile('CT_small.dcm'), name: 'CT_small again.dcm', size: 39206 },
       { path: join(staging, 'vanished.dcm'), name: 'vanished.dcm', size: 10 },
     ];
-    const started = imports.start('local', 'Drop for the service test', files);
-    expect(started.state).toBe('running');
+    const started = await imports.start('local', 'Drop for the service test', files);
+    expect(started.state).toBe('preparing');
     const job = await imports.whenSettled(started.id);
 
     expect(job.state).toBe('done');
@@ -95,13 +95,15 @@ describe('desktop import service against the local box', () => {
     expect(byName['invalid.dcm']?.reason?.length).toBeGreaterThan(5);
     expect(byName['vanished.dcm']?.state).toBe('failed');
     expect(byName['vanished.dcm']?.reason).toContain('ENOENT');
-    const ctStates = [byName['CT_small.dcm']?.state, byName['CT_small again.dcm']?.state].sort();
-    expect(ctStates).toEqual(['added', 'present']);
-    expect(job.counts).toEqual({ added: 2, present: 1, rejected: 1, failed: 1 });
+    // the second copy of the same image is found in the drop itself and not sent again
+    expect(byName['CT_small.dcm']?.state).toBe('added');
+    expect(byName['CT_small again.dcm']?.state).toBe('skipped');
+    expect(byName['CT_small again.dcm']?.reason).toMatch(/Duplicate of CT_small\.dcm/);
+    expect(job.counts).toEqual({ added: 2, present: 0, rejected: 1, failed: 1, skipped: 1 });
 
     const session = await connections.client('local').importSession(job.sessionId!);
     expect(session.name).toBe('Drop for the service test');
-    expect(session).toMatchObject({ filesImported: 3, filesAdded: 2, filesRejected: 1 });
+    expect(session).toMatchObject({ filesImported: 2, filesAdded: 2, filesRejected: 1 });
 
     // the staged copy is gone, the user's own files are untouched
     expect(await readdir(staging)).toEqual([]);

@@ -9,10 +9,21 @@ import { authenticate, makeAuthHook } from './auth.js';
 import { NOT_JSON } from './bodies.js';
 import { errorHandler, HttpError } from './errors.js';
 import { sendText } from './replies.js';
+import { registerAnonymizationRoutes } from './routes/anonymization.js';
+import { registerDictionaryRoutes } from './routes/dictionary.js';
+import { registerFilteringRoutes } from './routes/filtering.js';
+import { registerImageDeleteRoutes } from './routes/images-delete.js';
+import { registerImageExportRoutes } from './routes/images-export.js';
+import { registerImageJpegRoutes } from './routes/images-jpeg.js';
+import { registerImageModifyRoutes } from './routes/images-modify.js';
+import { registerImageRenderRoutes } from './routes/images-render.js';
 import { registerImageRoutes } from './routes/images.js';
 import { registerImportRoutes } from './routes/import.js';
 import { registerLogRoutes } from './routes/log.js';
+import { registerMetadataQueryRoutes } from './routes/metadata-query.js';
 import { registerMetadataRoutes } from './routes/metadata.js';
+import { registerSeriesTagRoutes } from './routes/seriestags.js';
+import { registerSeriesTypeRoutes } from './routes/seriestypes.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerUserRoutes } from './routes/users.js';
 import { Routes } from './routing.js';
@@ -23,6 +34,8 @@ const JSON_BODY_LIMIT = 64 * 1024 * 1024;
 export interface AppOptions {
   logger: boolean;
   version: string;
+  /** Called ~1 s after an accepted `POST /system/stop` (§7.3). */
+  onStopRequested?: () => void;
 }
 
 function collect(payload: IncomingMessage, limit: number): Promise<Buffer> {
@@ -105,12 +118,23 @@ export async function buildApp(engine: Engine, options: AppOptions): Promise<Fas
   });
 
   const routes = new Routes(app);
-  registerSystemRoutes(routes, engine, options.version);
+  registerSystemRoutes(routes, engine, options.version, options.onStopRequested);
   registerUserRoutes(routes, engine);
   registerImageRoutes(routes, engine);
+  registerImageDeleteRoutes(routes, engine);
+  registerImageRenderRoutes(routes, engine);
+  registerImageExportRoutes(routes, engine);
+  registerImageModifyRoutes(routes, engine);
+  registerImageJpegRoutes(routes, engine);
+  registerDictionaryRoutes(routes);
   registerMetadataRoutes(routes, engine);
+  registerMetadataQueryRoutes(routes, engine);
+  registerSeriesTagRoutes(routes, engine);
+  registerSeriesTypeRoutes(routes, engine);
+  registerFilteringRoutes(routes, engine);
   registerImportRoutes(routes, engine);
   registerLogRoutes(routes, engine);
+  registerAnonymizationRoutes(routes, engine);
   routes.finish();
   return app;
 }

@@ -1,6 +1,7 @@
 /** Write side of the metadata hierarchy: the upsert of BEHAVIOR.md §6.1 step 6 and deletion of §6.3. */
 import type { Database } from 'better-sqlite3';
 import type { Image, Source } from '../../slicebox/types.js';
+import { purgeKeysForImages } from '../anonymization-store/key-store.js';
 import type { DicomMetadata } from '../dicom/metadata.js';
 import { toImage } from './rows.js';
 import type { ImageRow } from './rows.js';
@@ -139,6 +140,7 @@ export class MetadataWrites {
   /**
    * Deletes image rows, then every series, study and patient that became empty (BEHAVIOR.md §6.3), in one
    * transaction. Series-level links (source, series types, series tags) go with their series; tags remain.
+   * Anonymization keys of the deleted images are purged in the same transaction (`purge-empty-keys`, §11.6).
    */
   deleteImages(imageIds: readonly number[]): void {
     if (imageIds.length === 0) return;
@@ -154,6 +156,7 @@ export class MetadataWrites {
           seriesIds.add(r.series_id);
         }
         db.prepare(`DELETE FROM images WHERE id IN (${marks})`).run(...batch);
+        purgeKeysForImages(db, batch);
       }
       const studyIds = new Set<number>();
       for (const seriesId of seriesIds) {

@@ -20,6 +20,7 @@ export function registerImageRoutes(routes: Routes, engine: Engine): void {
       const result = await engine.ingest.ingest(upload.tempPath, {
         source: { sourceType: 'user', sourceName: user.user, sourceId: user.id },
         sopClasses: 'image-data-and-extended',
+        reverseAnonymization: true,
       });
       return sendJson(reply, result.added ? 201 : 200, result.image);
     },

@@ -69,6 +69,7 @@ export function registerImportRoutes(routes: Routes, engine: Engine): void {
         const result = await engine.ingest.ingest(upload.tempPath, {
           source: { sourceType: 'import', sourceName: session.name, sourceId: session.id },
           sopClasses: 'image-data',
+          reverseAnonymization: true,
           withinTransaction: (r) =>
             engine.importSessions.recordImported(session.id, r.image.id, r.added),
         });

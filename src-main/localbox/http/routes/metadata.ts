@@ -1,4 +1,4 @@
-/** Metadata lists and entities (BEHAVIOR.md §9.1-9.6). `/query` bodies come later. */
+/** Metadata lists and entities (BEHAVIOR.md §9.1-9.6). `/query` routes: metadata-query.ts (§9.7). */
 import { MESSAGES } from '../../../slicebox/types.js';
 import type { Engine } from '../../engine.js';
 import { advancedFilters, ordering, paging, param, pathId, requiredId } from '../query.js';

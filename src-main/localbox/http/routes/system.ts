@@ -1,10 +1,18 @@
-/** General routes (BEHAVIOR.md §7.1, 7.2, 7.4). */
+/** General routes (BEHAVIOR.md §7.1-7.5). */
 import type { Source, SystemInformation } from '../../../slicebox/types.js';
 import type { Engine } from '../../engine.js';
 import { sendJson, sendText } from '../replies.js';
 import type { Routes } from '../routing.js';
 
-export function registerSystemRoutes(routes: Routes, engine: Engine, version: string): void {
+/** Delay between answering `POST /system/stop` and stopping (§7.3). */
+export const STOP_DELAY_MS = 1000;
+
+export function registerSystemRoutes(
+  routes: Routes,
+  engine: Engine,
+  version: string,
+  onStopRequested: () => void = () => undefined,
+): void {
   routes.add('ANY', '/api/system/health', 'public', (_req, reply) => sendText(reply, 200, 'OK'));
 
   routes.add('ANY', '/api/system/information', 'public', (_req, reply) => {
@@ -24,4 +32,21 @@ export function registerSystemRoutes(routes: Routes, engine: Engine, version: st
     ];
     return sendJson(reply, 200, sources);
   });
+
+  routes.add('POST', '/api/system/stop', 'admin', (_req, reply) => {
+    setTimeout(onStopRequested, STOP_DELAY_MS).unref();
+    return sendText(reply, 200, 'Shutting down in 1 second...');
+  });
+
+  // Every box, then every SCU (§7.5). Neither exists in the local box yet, so the honest answer is [].
+  routes.add('GET', '/api/destinations', 'user', (_req, reply) => {
+    const destinations: Destination[] = [];
+    return sendJson(reply, 200, destinations);
+  });
+}
+
+interface Destination {
+  destinationType: 'box' | 'scu' | 'unknown';
+  destinationName: string;
+  destinationId: number;
 }

@@ -2,10 +2,16 @@
  * The cache's numbered migrations, in order. Add a new file `NNN-name.ts` exporting a CacheMigration and
  * list it here; never edit one that has shipped.
  */
+import { importJobsMigration } from './001-import-jobs.js';
+import { connectionsMetadataMigration } from './002-connections-metadata.js';
+
 export interface CacheMigration {
   version: number;
   name: string;
   sql: string;
 }
 
-export const CACHE_MIGRATIONS: readonly CacheMigration[] = [];
+export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
+  importJobsMigration,
+  connectionsMetadataMigration,
+];
