@@ -106,9 +106,63 @@ export interface PageRequest {
   count: number;
 }
 
-export interface PatientsRequest extends PageRequest {
+export interface PatientsRequest extends PageRequest, AdvancedFilter {
   filter?: string;
   orderBy?: 'id' | 'patientName' | 'patientID' | 'patientBirthDate' | 'patientSex';
+  orderAscending?: boolean;
+}
+
+/**
+ * Slicebox's advanced filtering (`sources`, `seriestypes`, `seriestags`): an entity is listed only if one
+ * of its series matches every non-empty group; within a group the values are OR-ed. Sources are
+ * `type:id` strings (e.g. `user:1`, `import:4`).
+ */
+export interface AdvancedFilter {
+  sources?: string[];
+  seriesTypeIds?: number[];
+  seriesTagIds?: number[];
+}
+
+/** What the advanced filter offers: the server's sources, series types and series tags. */
+export interface FilterOptions {
+  sources: { sourceType: string; sourceName: string; sourceId: number }[];
+  seriesTypes: { id: number; name: string }[];
+  seriesTags: { id: number; name: string }[];
+}
+
+/** A series joined with its study and patient (Slicebox `/metadata/flatseries`). */
+export interface FlatSeriesItem {
+  id: number;
+  patient: PatientItem;
+  study: StudyItem;
+  series: SeriesItem;
+}
+
+export const FLAT_SERIES_ORDER = [
+  'id',
+  'patientName',
+  'patientID',
+  'patientBirthDate',
+  'patientSex',
+  'patientAge',
+  'studyDescription',
+  'studyDate',
+  'studyID',
+  'accessionNumber',
+  'seriesDescription',
+  'seriesDate',
+  'modality',
+  'protocolName',
+  'bodyPartExamined',
+  'manufacturer',
+  'stationName',
+] as const;
+export type FlatSeriesOrder = (typeof FLAT_SERIES_ORDER)[number];
+
+export interface FlatSeriesRequest extends PageRequest, AdvancedFilter {
+  filter?: string;
+  /** A bare property name, as Slicebox's own UI sends it. */
+  orderBy?: FlatSeriesOrder;
   orderAscending?: boolean;
 }
 
@@ -249,6 +303,62 @@ export interface ExportJob {
   canReveal: boolean;
 }
 
+/** What a bulk action works on: rows of one browser level (the same shape as an export's selection). */
+export type ActionSelection = ExportSelection;
+
+/** `actions.summary`: what a selection covers (Slicebox's Summary dialog). */
+export interface SelectionSummary {
+  patients: number;
+  studies: number;
+  series: number;
+  images: number;
+  /** Series per modality, most first. */
+  modalities: { modality: string; series: number }[];
+}
+
+/** A confidentiality option the server offers (`GET /anonymization/options`). */
+export interface AnonymizationOptionItem {
+  name: string;
+  title: string;
+  description: string;
+  rank: number;
+}
+
+/**
+ * One modification of `actions.modify`: a keyword path (`PatientName`,
+ * `EnergyWindowInformationSequence[1].EnergyWindowRangeSequence[2].EnergyWindowUpperLimit`; a literal
+ * `(gggg,eeee)` works for any step) and the new value.
+ */
+export interface TagMappingDraft {
+  tagPath: string;
+  value: string;
+}
+
+export interface SeriesTagItem {
+  id: number;
+  name: string;
+}
+
+/** `actions.seriesTags`: every tag, and the tags of the selection's series with how many carry each. */
+export interface SeriesTagsSummary {
+  series: number;
+  allTags: SeriesTagItem[];
+  tagCounts: { id: number; name: string; count: number }[];
+}
+
+/** A Slicebox import session (BEHAVIOR §14); times in ms since the epoch. */
+export interface ImportSessionItem {
+  id: number;
+  name: string;
+  userId: number;
+  user: string;
+  filesImported: number;
+  filesAdded: number;
+  filesRejected: number;
+  created: number;
+  lastUpdated: number;
+}
+
 /** Every call: channel name → argument and result. */
 export interface Api {
   'app.info': { args: void; result: AppInfo };
@@ -265,11 +375,28 @@ export interface Api {
     result: ConnectionTestResult;
   };
   'browse.patients': { args: PatientsRequest; result: Page<PatientItem> };
-  'browse.studies': { args: PageRequest & { patientId: number }; result: Page<StudyItem> };
-  'browse.series': { args: PageRequest & { studyId: number }; result: Page<SeriesItem> };
+  'browse.studies': {
+    args: PageRequest & AdvancedFilter & { patientId: number };
+    result: Page<StudyItem>;
+  };
+  'browse.series': {
+    args: PageRequest & AdvancedFilter & { studyId: number };
+    result: Page<SeriesItem>;
+  };
+  'browse.flatSeries': { args: FlatSeriesRequest; result: Page<FlatSeriesItem> };
+  'browse.filterOptions': { args: { connectionId: string }; result: FilterOptions };
   'browse.images': { args: PageRequest & { seriesId: number }; result: Page<ImageItem> };
   'imports.start': {
-    args: { connectionId: string; name: string; files: FileRef[] };
+    args: {
+      connectionId: string;
+      name: string;
+      files: FileRef[];
+      /**
+       * Upload into this existing import session (reopened by name, BEHAVIOR §14) instead of a new one
+       * named after the job; the job then carries the session's name.
+       */
+      sessionName?: string;
+    };
     result: ImportJob;
   };
   'imports.list': { args: void; result: ImportJob[] };
@@ -295,6 +422,51 @@ export interface Api {
   };
   'exports.list': { args: void; result: ExportJob[] };
   'exports.reveal': { args: { exportId: string }; result: void };
+  'actions.summary': {
+    args: { connectionId: string; selection: ActionSelection };
+    result: SelectionSummary;
+  };
+  'actions.delete': {
+    args: { connectionId: string; selection: ActionSelection };
+    result: { deleted: number };
+  };
+  'actions.anonymize': {
+    args: { connectionId: string; selection: ActionSelection; options: string[] };
+    result: { anonymized: number };
+  };
+  'anonymization.options': { args: { connectionId: string }; result: AnonymizationOptionItem[] };
+  'actions.modify': {
+    args: { connectionId: string; selection: ActionSelection; mappings: TagMappingDraft[] };
+    result: { modified: number };
+  };
+  'actions.seriesTags': {
+    args: { connectionId: string; selection: ActionSelection };
+    result: SeriesTagsSummary;
+  };
+  'actions.tagSeries': {
+    args: { connectionId: string; selection: ActionSelection; add: string[]; remove: number[] };
+    result: { series: number };
+  };
+  /** Dictionary keywords containing `filter` (the Modify dialog's autocomplete), at most 50. */
+  'dicom.keywords': { args: { connectionId: string; filter: string }; result: string[] };
+  'importSessions.list': { args: PageRequest; result: Page<ImportSessionItem> };
+  'importSessions.create': {
+    args: { connectionId: string; name: string };
+    result: ImportSessionItem;
+  };
+  'importSessions.remove': {
+    args: { connectionId: string; sessionIds: number[] };
+    result: { removed: number };
+  };
+  'importSessions.images': {
+    args: { connectionId: string; sessionId: number };
+    result: ImageItem[];
+  };
+  /** Tags the series of the sessions' images (Slicebox's Import → Tag Series). */
+  'importSessions.tagSeries': {
+    args: { connectionId: string; sessionIds: number[]; add: string[]; remove: number[] };
+    result: { series: number };
+  };
 }
 
 export type Channel = keyof Api;
@@ -322,6 +494,8 @@ export const CHANNELS = [
   'browse.studies',
   'browse.series',
   'browse.images',
+  'browse.flatSeries',
+  'browse.filterOptions',
   'imports.start',
   'imports.list',
   'imports.pause',
@@ -336,6 +510,19 @@ export const CHANNELS = [
   'exports.start',
   'exports.list',
   'exports.reveal',
+  'actions.summary',
+  'actions.delete',
+  'actions.anonymize',
+  'anonymization.options',
+  'actions.modify',
+  'actions.seriesTags',
+  'actions.tagSeries',
+  'dicom.keywords',
+  'importSessions.list',
+  'importSessions.create',
+  'importSessions.remove',
+  'importSessions.images',
+  'importSessions.tagSeries',
 ] as const satisfies readonly Channel[];
 
 export const EVENTS = [

@@ -36,13 +36,21 @@ function showWindow(): void {
   mainWindow.focus();
 }
 
-/** File › Import Files…: picks files and imports them into the local box. */
-async function importFiles(handlers: Promise<HandlerTable>): Promise<void> {
+/**
+ * File › Import Files… / Import Folder…: picks files or folders and imports them into the local box.
+ * Folders are walked recursively by the import service (zips and DICOMDIR media included).
+ */
+async function importFiles(
+  handlers: Promise<HandlerTable>,
+  pick: 'files' | 'folders',
+): Promise<void> {
   const window = getWindow();
   const options = {
-    title: 'Import DICOM files',
+    title: pick === 'files' ? 'Import DICOM files' : 'Import folders of DICOM files',
     buttonLabel: 'Import',
-    properties: ['openFile', 'multiSelections'] as Array<'openFile' | 'multiSelections'>,
+    properties: [pick === 'files' ? 'openFile' : 'openDirectory', 'multiSelections'] as Array<
+      'openFile' | 'openDirectory' | 'multiSelections'
+    >,
   };
   const picked = window
     ? await dialog.showOpenDialog(window, options)
@@ -135,8 +143,8 @@ function main(): void {
     Menu.setApplicationMenu(
       buildMenu(
         {
-          importFiles: () => {
-            importFiles(handlers).catch((error: unknown) =>
+          importFiles: (pick) => {
+            importFiles(handlers, pick).catch((error: unknown) =>
               dialog.showErrorBox('Import failed', (error as Error).message ?? String(error)),
             );
           },

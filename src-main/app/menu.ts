@@ -2,7 +2,7 @@
 import { Menu, app, nativeTheme, type MenuItemConstructorOptions } from 'electron';
 
 export interface MenuActions {
-  importFiles(): void;
+  importFiles(pick: 'files' | 'folders'): void;
 }
 
 /** Switches between dark and light, starting from what the system shows now. */
@@ -20,7 +20,12 @@ export function buildMenu(actions: MenuActions, isDev: boolean): Menu {
         {
           label: 'Import Files…',
           accelerator: 'CmdOrCtrl+O',
-          click: () => actions.importFiles(),
+          click: () => actions.importFiles('files'),
+        },
+        {
+          label: 'Import Folder…',
+          accelerator: 'CmdOrCtrl+Shift+O',
+          click: () => actions.importFiles('folders'),
         },
         { type: 'separator' },
         isMac ? { role: 'close' } : { role: 'quit' },

@@ -15,6 +15,8 @@ import { ProfileStore } from './connections/profile-store.js';
 import type { SecretStore } from './connections/secret-store.js';
 import { createHandlerTable, type HandlerTable } from './handlers.js';
 import { ImportService } from './imports/import-service.js';
+import { ActionService } from './actions/action-service.js';
+import { ImportSessionService } from './import-sessions/import-session-service.js';
 import { ExportService, type Dialogs } from './exports/export-service.js';
 import { ImageDetailsService } from './media/image-details.js';
 import { MediaService, type MediaUrlBuilder } from './media/media-service.js';
@@ -116,6 +118,9 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     downloadUrl: options.downloadUrl,
   });
 
+  const actions = new ActionService(connections);
+  const importSessions = new ImportSessionService(connections, actions);
+
   const handlers = createHandlerTable({
     'app.info': async () => ({
       version: options.version ?? '0.0.0',
@@ -133,8 +138,11 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     'browse.studies': (args) => browse.studies(args),
     'browse.series': (args) => browse.series(args),
     'browse.images': (args) => browse.images(args),
-    'imports.start': async ({ connectionId, name, files }) =>
-      imports.start(connectionId, name, files),
+    'browse.flatSeries': (args) => browse.flatSeries(args),
+    'browse.filterOptions': ({ connectionId }) => browse.filterOptions(connectionId),
+    // With `sessionName` the job is named after that session, so it reopens (and uploads into) it.
+    'imports.start': async ({ connectionId, name, files, sessionName }) =>
+      imports.start(connectionId, sessionName ?? name, files),
     'imports.list': async () => imports.list(),
     'imports.pause': async ({ jobId }) => imports.pause(jobId),
     'imports.resume': async ({ jobId }) => imports.resume(jobId),
@@ -148,6 +156,26 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     'exports.start': ({ connectionId, selection }) => exports.start(connectionId, selection),
     'exports.list': async () => exports.list(),
     'exports.reveal': ({ exportId }) => exports.reveal(exportId),
+    'actions.summary': ({ connectionId, selection }) => actions.summary(connectionId, selection),
+    'actions.delete': ({ connectionId, selection }) => actions.delete(connectionId, selection),
+    'actions.anonymize': ({ connectionId, selection, options: names }) =>
+      actions.anonymize(connectionId, selection, names),
+    'anonymization.options': ({ connectionId }) => actions.anonymizationOptions(connectionId),
+    'actions.modify': ({ connectionId, selection, mappings }) =>
+      actions.modify(connectionId, selection, mappings),
+    'actions.seriesTags': ({ connectionId, selection }) =>
+      actions.seriesTags(connectionId, selection),
+    'actions.tagSeries': ({ connectionId, selection, add, remove }) =>
+      actions.tagSeries(connectionId, selection, add, remove),
+    'dicom.keywords': ({ connectionId, filter }) => actions.keywords(connectionId, filter),
+    'importSessions.list': (args) => importSessions.list(args),
+    'importSessions.create': ({ connectionId, name }) => importSessions.create(connectionId, name),
+    'importSessions.remove': ({ connectionId, sessionIds }) =>
+      importSessions.remove(connectionId, sessionIds),
+    'importSessions.images': ({ connectionId, sessionId }) =>
+      importSessions.images(connectionId, sessionId),
+    'importSessions.tagSeries': ({ connectionId, sessionIds, add, remove }) =>
+      importSessions.tagSeries(connectionId, sessionIds, add, remove),
   });
 
   return {

@@ -1,18 +1,41 @@
 /** One schema per bridge call: arguments are checked here, at the main side's edge. */
 import { z } from 'zod';
-import type { Channel } from '../../src-preload/contract.js';
+import { FLAT_SERIES_ORDER, type Channel } from '../../src-preload/contract.js';
 
 const connectionId = z.string().min(1).max(200);
 const startIndex = z.number().int().min(0);
 const count = z.number().int().min(1).max(10_000);
 const id = z.number().int().min(0);
 const page = { connectionId, startIndex, count };
+/** Advanced filtering: `type:id` sources, series type ids, series tag ids (all optional). */
+const advanced = {
+  sources: z
+    .array(z.string().regex(/^[a-z]{1,40}:\d{1,18}$/))
+    .max(1000)
+    .optional(),
+  seriesTypeIds: z.array(id).max(1000).optional(),
+  seriesTagIds: z.array(id).max(1000).optional(),
+};
 const none = z.undefined().or(z.null()).or(z.object({}).strict());
 const draft = {
   name: z.string().trim().min(1).max(200),
   url: z.string().trim().min(1).max(2000),
   user: z.string().trim().min(1).max(200),
   password: z.string().max(1000).optional(),
+};
+
+/** A selection of browser rows (exports and bulk actions). */
+const selection = z
+  .object({
+    kind: z.enum(['patients', 'studies', 'series', 'images']),
+    ids: z.array(id).min(1).max(100_000),
+  })
+  .strict();
+const sessionIds = z.array(id).min(1).max(1000);
+/** Series tags to add (by name; created when new) and to remove (by id). */
+const tagChanges = {
+  add: z.array(z.string().trim().min(1).max(180)).max(100),
+  remove: z.array(id).max(1000),
 };
 
 export const schemas = {
@@ -26,6 +49,7 @@ export const schemas = {
   'browse.patients': z
     .object({
       ...page,
+      ...advanced,
       filter: z.string().max(500).optional(),
       orderBy: z
         .enum(['id', 'patientName', 'patientID', 'patientBirthDate', 'patientSex'])
@@ -33,13 +57,24 @@ export const schemas = {
       orderAscending: z.boolean().optional(),
     })
     .strict(),
-  'browse.studies': z.object({ ...page, patientId: id }).strict(),
-  'browse.series': z.object({ ...page, studyId: id }).strict(),
+  'browse.studies': z.object({ ...page, ...advanced, patientId: id }).strict(),
+  'browse.series': z.object({ ...page, ...advanced, studyId: id }).strict(),
   'browse.images': z.object({ ...page, seriesId: id }).strict(),
+  'browse.flatSeries': z
+    .object({
+      ...page,
+      ...advanced,
+      filter: z.string().max(500).optional(),
+      orderBy: z.enum(FLAT_SERIES_ORDER).optional(),
+      orderAscending: z.boolean().optional(),
+    })
+    .strict(),
+  'browse.filterOptions': z.object({ connectionId }).strict(),
   'imports.start': z
     .object({
       connectionId,
       name: z.string().min(1).max(180),
+      sessionName: z.string().trim().min(1).max(180).optional(),
       files: z
         .array(
           z
@@ -77,4 +112,34 @@ export const schemas = {
     .strict(),
   'exports.list': none,
   'exports.reveal': z.object({ exportId: z.string().min(1).max(200) }).strict(),
+  'actions.summary': z.object({ connectionId, selection }).strict(),
+  'actions.delete': z.object({ connectionId, selection }).strict(),
+  'actions.anonymize': z
+    .object({ connectionId, selection, options: z.array(z.string().min(1).max(100)).max(50) })
+    .strict(),
+  'anonymization.options': z.object({ connectionId }).strict(),
+  'actions.modify': z
+    .object({
+      connectionId,
+      selection,
+      mappings: z
+        .array(
+          z
+            .object({ tagPath: z.string().trim().min(1).max(1000), value: z.string().max(10_000) })
+            .strict(),
+        )
+        .min(1)
+        .max(100),
+    })
+    .strict(),
+  'actions.seriesTags': z.object({ connectionId, selection }).strict(),
+  'actions.tagSeries': z.object({ connectionId, selection, ...tagChanges }).strict(),
+  'dicom.keywords': z.object({ connectionId, filter: z.string().trim().min(1).max(100) }).strict(),
+  'importSessions.list': z.object(page).strict(),
+  'importSessions.create': z
+    .object({ connectionId, name: z.string().trim().min(1).max(180) })
+    .strict(),
+  'importSessions.remove': z.object({ connectionId, sessionIds }).strict(),
+  'importSessions.images': z.object({ connectionId, sessionId: id }).strict(),
+  'importSessions.tagSeries': z.object({ connectionId, sessionIds, ...tagChanges }).strict(),
 } satisfies Record<Channel, z.ZodType>;

@@ -5,6 +5,7 @@
  */
 import { open } from 'node:fs/promises';
 import type {
+  AnonymizationOption,
   ImageAttribute,
   ImageInformation,
   ImportSession,
@@ -18,6 +19,7 @@ import type {
   Study,
   FlatSeries,
   SystemInformation,
+  TagPath,
   UserInfo,
 } from './types.js';
 
@@ -95,6 +97,20 @@ export class SliceboxClient {
 
   sources(): Promise<Source[]> {
     return this.request('GET', '/sources', 'sources');
+  }
+
+  /** `GET /seriestypes`: every series type defined on the server. */
+  seriesTypes(params: { startindex?: number; count?: number } = {}): Promise<SeriesType[]> {
+    return this.request('GET', '/seriestypes', 'list series types', { query: { ...params } });
+  }
+
+  /** `GET /metadata/seriestags`: every series tag (Slicebox's UI asks `count=100000`). */
+  seriesTags(
+    params: { startindex?: number; count?: number; orderby?: 'id' | 'name' } = {},
+  ): Promise<SeriesTag[]> {
+    return this.request('GET', '/metadata/seriestags', 'list series tags', {
+      query: { ...params },
+    });
   }
 
   // ── users ─────────────────────────────────────────────────────────────────
@@ -268,6 +284,87 @@ export class SliceboxClient {
     });
   }
 
+  // ── bulk actions: delete, anonymize, modify, series tags (BEHAVIOR §9.4, §9.8, §10.4, §10.8, §11.8) ──
+  image(id: number): Promise<Image> {
+    return this.request('GET', `/metadata/images/${id}`, 'get image');
+  }
+
+  seriesById(id: number): Promise<Series> {
+    return this.request('GET', `/metadata/series/${id}`, 'get series');
+  }
+
+  study(id: number): Promise<Study> {
+    return this.request('GET', `/metadata/studies/${id}`, 'get study');
+  }
+
+  /** `POST /images/delete`: one bulk call; unknown ids are ignored by the server. */
+  async deleteImages(imageIds: number[]): Promise<void> {
+    await this.request('POST', '/images/delete', 'delete images', {
+      json: imageIds,
+      parse: 'none',
+    });
+  }
+
+  /** `GET /anonymization/options`: the confidentiality options the server supports. */
+  anonymizationOptions(): Promise<AnonymizationOption[]> {
+    return this.request('GET', '/anonymization/options', 'anonymization options');
+  }
+
+  /** `POST /anonymization/anonymize`: in-place anonymization; answers the new images. */
+  anonymizeImages(body: {
+    profile: { options: { name: string }[] };
+    imageTagValuesSet: { imageId: number; tagValues: { tagPath: TagPath; value: string }[] }[];
+  }): Promise<Image[]> {
+    return this.request('POST', '/anonymization/anonymize', 'anonymize images', {
+      json: body,
+      timeoutMs: this.uploadTimeoutMs,
+    });
+  }
+
+  /** `PUT /images/{id}/modify`: the image is replaced by a new one (new id), which is answered. */
+  modifyImage(id: number, mappings: { tagPath: TagPath; value: string }[]): Promise<Image> {
+    return this.request('PUT', `/images/${id}/modify`, 'modify image', { json: mappings });
+  }
+
+  /** `GET /dicom/dictionary/keywords[/sequence|/nonsequence]?filter=`: dictionary keywords. */
+  async dictionaryKeywords(
+    filter: string,
+    kind: 'all' | 'sequence' | 'nonsequence' = 'all',
+  ): Promise<string[]> {
+    const path = kind === 'all' ? '' : `/${kind}`;
+    const answer = await this.request<{ keywords: string[] }>(
+      'GET',
+      `/dicom/dictionary/keywords${path}`,
+      'list keywords',
+      { query: { filter }, auth: false },
+    );
+    return answer.keywords;
+  }
+
+  /** `GET /dicom/dictionary/tag?keyword=`: the tag of a dictionary keyword (404 when unknown). */
+  tagOfKeyword(keyword: string): Promise<{ tag: number }> {
+    return this.request('GET', '/dicom/dictionary/tag', 'look up keyword', {
+      query: { keyword },
+      auth: false,
+    });
+  }
+
+  /** `POST /metadata/series/{id}/seriestags`: links the tag of that name (created if missing). */
+  addSeriesTag(seriesId: number, name: string): Promise<SeriesTag> {
+    return this.request('POST', `/metadata/series/${seriesId}/seriestags`, 'tag series', {
+      json: { id: -1, name },
+    });
+  }
+
+  async removeSeriesTag(seriesId: number, seriesTagId: number): Promise<void> {
+    await this.request(
+      'DELETE',
+      `/metadata/series/${seriesId}/seriestags/${seriesTagId}`,
+      'untag series',
+      { parse: 'none' },
+    );
+  }
+
   // ── plumbing ──────────────────────────────────────────────────────────────
   private async upload(path: string, bytes: Uint8Array, operation: string): Promise<UploadResult> {
     const res = await this.send('POST', path, operation, {
@@ -288,6 +385,7 @@ export class SliceboxClient {
       json?: unknown;
       auth?: boolean;
       parse?: 'json' | 'text' | 'none';
+      timeoutMs?: number;
     } = {},
   ): Promise<T> {
     const res = await this.send(method, path, operation, {
@@ -295,6 +393,7 @@ export class SliceboxClient {
       auth: options.auth,
       body: options.json === undefined ? undefined : JSON.stringify(options.json),
       contentType: options.json === undefined ? undefined : 'application/json',
+      timeoutMs: options.timeoutMs,
     });
     const parse = options.parse ?? 'json';
     if (parse === 'none' || res.status === 204) {

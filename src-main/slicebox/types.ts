@@ -120,6 +120,14 @@ export interface ImportSession {
   lastUpdated: number;
 }
 
+/** A confidentiality option of `GET /anonymization/options` (BEHAVIOR §5.5). */
+export interface AnonymizationOption {
+  name: string;
+  title: string;
+  description: string;
+  rank: number;
+}
+
 export interface SystemInformation {
   version: string;
 }

@@ -60,11 +60,15 @@ export class ImportStore {
     }
   }
 
-  /** Stage the files, then start one import job for them. */
+  /**
+   * Stage the files, then start one import job for them: into a new import session named after the
+   * job, or into the existing session `sessionName` (the Import sessions screen).
+   */
   async importFiles(
     files: File[],
     source: 'Drop' | 'Import',
     connectionId: string | null,
+    sessionName?: string,
   ): Promise<void> {
     if (files.length === 0) return;
     if (!connectionId) {
@@ -79,9 +83,9 @@ export class ImportStore {
       return;
     }
     this.panelOpen = true;
-    let name = importJobName(source, Date.now(), files.length);
+    let name = sessionName ?? importJobName(source, Date.now(), files.length);
     // The name is the import session's: a second drop in the same minute must not share it.
-    for (let n = 2; this.jobs.some((j) => j.name === name); n++) {
+    for (let n = 2; !sessionName && this.jobs.some((j) => j.name === name); n++) {
       name = `${importJobName(source, Date.now(), files.length)} #${n}`;
     }
     const staging: StagingProgress = {
@@ -106,7 +110,12 @@ export class ImportStore {
       );
     if (refs.length === 0) return;
     try {
-      const job = await this.#bridge.invoke('imports.start', { connectionId, name, files: refs });
+      const job = await this.#bridge.invoke('imports.start', {
+        connectionId,
+        name,
+        files: refs,
+        ...(sessionName ? { sessionName } : {}),
+      });
       this.#receive(job);
     } catch (error) {
       this.#errors.report('Starting the import', error);

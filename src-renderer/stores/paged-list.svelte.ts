@@ -5,6 +5,13 @@
 import type { Page } from '../../src-preload/contract.js';
 import { errorMessage } from '../lib/format.js';
 import { PAGE_SIZE, appendPage, refreshCount } from '../lib/paging.js';
+import {
+  SINGLE,
+  prune,
+  selectedInOrder,
+  selectedSet,
+  type SelectionState,
+} from '../lib/selection.js';
 
 export type PageFetcher<T> = (startIndex: number, count: number) => Promise<Page<T>>;
 
@@ -25,6 +32,21 @@ export class PagedList<T extends { id: number }> {
 
   selected = $derived(this.items.find((item) => item.id === this.selectedId) ?? null);
 
+  /**
+   * Multi-selection on top of `selectedId` (the focused row, which drives the next level). While
+   * `selection.marked` is null the selection is the focused row alone.
+   */
+  selection = $state.raw<SelectionState>(SINGLE);
+  /** The ids selected, in display order. */
+  selectedIds = $derived(
+    selectedInOrder(
+      this.items.map((item) => item.id),
+      this.selection,
+      this.selectedId,
+    ),
+  );
+  selectedSet = $derived(selectedSet(this.selection, this.selectedId));
+
   #fetch: PageFetcher<T> | null = null;
   #generation = 0;
   #onError: (error: unknown) => void;
@@ -43,6 +65,7 @@ export class PagedList<T extends { id: number }> {
     this.loaded = false;
     this.error = null;
     this.selectedId = null;
+    this.selection = SINGLE;
     this.loading = false;
     this.fromCache = false;
     this.cachedAt = null;
@@ -96,6 +119,10 @@ export class PagedList<T extends { id: number }> {
       }
       if (this.selectedId !== null && !this.items.some((item) => item.id === this.selectedId))
         this.selectedId = null;
+      this.selection = prune(
+        this.selection,
+        this.items.map((item) => item.id),
+      );
     } catch (error) {
       if (generation !== this.#generation) return;
       this.error = errorMessage(error);

@@ -204,7 +204,15 @@ describe('viewer and export (browser mode)', () => {
 
   it('scrolls through the slices of a series with the keyboard (CT, soft-tissue preset)', async () => {
     await drill(page, 'Peter', '5');
-    await page.getByTestId('image-row').first().dblclick();
+    // The list is in upload order (parallel uploads); the viewer orders slices by instance number,
+    // so open the slice with the lowest one to start at index 0.
+    const rows = page.getByTestId('image-row');
+    const instanceNumbers = (await rows.allInnerTexts()).map((text) =>
+      Number.parseInt(text.trim().split(/\s+/)[0] ?? '', 10),
+    );
+    const lowest = instanceNumbers.indexOf(Math.min(...instanceNumbers));
+    expect(lowest).toBeGreaterThanOrEqual(0);
+    await rows.nth(lowest).dblclick();
     await waitReady(page);
     const viewer = page.getByTestId('viewer');
     expect(await viewer.getAttribute('data-index')).toBe('0');

@@ -8,6 +8,10 @@ export function openDatabase(file: string): Database {
   const db = new BetterSqlite3(file);
   try {
     db.pragma('journal_mode = WAL');
+    // FULL, not NORMAL, on purpose: an upload is answered after its commit, and the sender (a user, a box, an
+    // SCP peer) may delete its copy then. Under NORMAL a power loss can drop the last commits; reconciliation
+    // would then delete their files too (files without rows), losing images that were acknowledged as stored.
+    // Group commit (images/ingest.ts) shares this fsync between concurrent uploads instead.
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');

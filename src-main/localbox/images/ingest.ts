@@ -3,6 +3,13 @@
  * file, then in ONE database transaction upsert the metadata, record the series source, let the caller record
  * path-specific rows (e.g. import-session counters), and rename the file into place; commit last.
  * On any failure nothing is left behind: the temp file is removed and the transaction rolled back.
+ *
+ * Group commit: stores that are ready at about the same time (concurrent uploads) share one transaction. Each
+ * store runs in its own savepoint (so one failing store rolls back only itself), the renames of all of them are
+ * made durable by ONE fsync of the `dicom/` directory, and then ONE commit (one WAL fsync) makes all rows
+ * durable; every caller is answered after that commit. The durability rule is unchanged: a file is fsynced
+ * (temp file), renamed into place and the rename made durable before the row that records it is committed; a
+ * crash before the commit leaves files without rows, which the start-up reconciliation removes.
  */
 import type { Database } from 'better-sqlite3';
 import type { KeyLookup } from '../anonymization/index.js';
@@ -45,9 +52,18 @@ export class IngestService {
   /** Called after every successful store, new or overwritten (the "image added" event, §6.1 step 8, §24). */
   readonly imageAddedListeners: Array<(result: UpsertResult, source: Source) => void> = [];
 
+  /** Stores ready to commit, in arrival order, and whether a flush is scheduled. */
+  private queue: PendingStore[] = [];
+  private flushTimer: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  private flushIsImmediate = false;
+  private firstQueuedAt = 0;
+  /** Stores between start and queueing (parsing, tag filters, reverse anonymization). */
+  private preparing = 0;
+
   /** Stores the DICOM file at `tempPath` (a file in the store's temp folder, consumed by this call). */
   async ingest(tempPath: string, options: IngestOptions): Promise<UpsertResult> {
-    let newFileId: number | undefined;
+    let queued = false;
+    this.preparing++;
     try {
       let parsed = await parseDicomFile(tempPath);
       if (!acceptedSopClasses(options.sopClasses).has(parsed.sopClassUid)) {
@@ -61,14 +77,22 @@ export class IngestService {
           parsed = await parseDicomFile(tempPath);
       }
       const metadata = extractMetadata(parsed.dataSet);
-      const stored = this.db.transaction(() => {
-        options.beforeUpsert?.();
-        const result = this.writes.upsert(metadata, options.source);
-        options.withinTransaction?.(result);
-        if (result.added) newFileId = result.image.id;
-        this.files.commitSync(tempPath, result.image.id);
-        return result;
-      })();
+      const stored = await new Promise<UpsertResult>((resolve, reject) => {
+        this.preparing--;
+        queued = true;
+        this.enqueue({
+          store: () => {
+            options.beforeUpsert?.();
+            const result = this.writes.upsert(metadata, options.source);
+            options.withinTransaction?.(result);
+            // Last in the savepoint: when it throws nothing was moved, and nothing can fail after it.
+            this.files.renameIntoPlaceSync(tempPath, result.image.id);
+            return result;
+          },
+          resolve,
+          reject,
+        });
+      });
       for (const listener of this.imageAddedListeners) {
         try {
           listener(stored, options.source);
@@ -77,12 +101,84 @@ export class IngestService {
         }
       }
       return stored;
-    } catch (e) {
-      // The transaction rolled back; a file renamed into place for a new image must not survive it.
-      if (newFileId !== undefined) this.files.removeSync(newFileId);
-      throw e;
     } finally {
+      if (!queued) this.preparing--;
       await this.files.discardTemp(tempPath);
     }
   }
+
+  private enqueue(pending: PendingStore): void {
+    if (this.queue.length === 0) this.firstQueuedAt = performance.now();
+    this.queue.push(pending);
+    // Flush right after this turn of the event loop when no other store is being prepared, else soon.
+    this.scheduleFlush(this.preparing === 0);
+  }
+
+  private scheduleFlush(immediate: boolean): void {
+    if (this.flushTimer !== undefined) {
+      if (!immediate || this.flushIsImmediate) return;
+      clearTimeout(this.flushTimer as NodeJS.Timeout);
+    }
+    this.flushIsImmediate = immediate;
+    this.flushTimer = immediate
+      ? setImmediate(() => this.flushOrWait())
+      : setTimeout(() => this.flushOrWait(), 1);
+  }
+
+  /**
+   * Flushes the queue, or waits a little (at most GROUP_COMMIT_WAIT_MS after the first queued store) while other
+   * stores are still being prepared, so that they join the same commit.
+   */
+  private flushOrWait(): void {
+    this.flushTimer = undefined;
+    if (this.queue.length === 0) return;
+    if (this.preparing > 0 && performance.now() - this.firstQueuedAt < GROUP_COMMIT_WAIT_MS) {
+      this.scheduleFlush(false);
+      return;
+    }
+    this.flush();
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    const done: Array<{ pending: PendingStore; result: UpsertResult }> = [];
+    const failed: Array<{ pending: PendingStore; error: unknown }> = [];
+    try {
+      this.db.transaction(() => {
+        for (const pending of batch) {
+          try {
+            // A nested better-sqlite3 transaction is a savepoint: a failing store rolls back only itself.
+            done.push({ pending, result: this.db.transaction(pending.store)() });
+          } catch (error) {
+            failed.push({ pending, error });
+            // Some SQLite errors roll back the whole transaction; then nothing of the batch may be committed.
+            if (!this.db.inTransaction) throw error;
+          }
+        }
+        // Make the renames durable before the rows that record them are committed.
+        if (done.length > 0) this.files.syncStoredDirSync();
+      })();
+    } catch (error) {
+      // Nothing of the batch was committed: new files renamed into place must not survive.
+      for (const { pending, result } of done) {
+        if (result.added) this.files.removeSync(result.image.id);
+        pending.reject(error);
+      }
+      for (const f of failed) f.pending.reject(f.error);
+      return;
+    }
+    for (const f of failed) f.pending.reject(f.error);
+    for (const { pending, result } of done) pending.resolve(result);
+  }
+}
+
+/** How long a queued store may wait for concurrent stores still being prepared to join its commit. */
+const GROUP_COMMIT_WAIT_MS = 4;
+
+interface PendingStore {
+  /** Runs inside the batch transaction, in its own savepoint. */
+  store: () => UpsertResult;
+  resolve: (result: UpsertResult) => void;
+  reject: (error: unknown) => void;
 }

@@ -82,6 +82,13 @@ export function existsMatchingSeries(
   };
 }
 
+/**
+ * Case-insensitive substring filter: a row matches when `lower(value) LIKE '%<lower(filter)>%'` for any column,
+ * with Unicode-aware lower case (`sbx_lower`, a JavaScript function). SQLite's own LIKE already folds ASCII
+ * letters, so for a value made only of printable ASCII `value LIKE pattern` gives exactly the same answer; the
+ * JavaScript function is called only for values containing other characters (GLOB `*[^ -~]*`, evaluated in C),
+ * which keeps the semantics (wildcards included) and avoids one JavaScript call per column per row.
+ */
 export function textFilter(
   columns: readonly string[],
   filter: string | undefined,
@@ -89,9 +96,25 @@ export function textFilter(
   if (filter === undefined || filter === '') return undefined;
   const pattern = `%${filter.toLowerCase()}%`;
   return {
-    sql: `(${columns.map((c) => `sbx_lower(${c}) LIKE ?`).join(' OR ')})`,
-    params: columns.map(() => pattern),
+    sql: `(${columns
+      .map(
+        (c) => `(CASE WHEN ${c} GLOB '*[^ -~]*' THEN sbx_lower(${c}) LIKE ? ELSE ${c} LIKE ? END)`,
+      )
+      .join(' OR ')})`,
+    params: columns.flatMap(() => [pattern, pattern]),
   };
+}
+
+/** The column an `orderby` property maps to (undefined without `orderby`); throws for an unknown property. */
+export function orderColumn(
+  columns: Readonly<Record<string, string>>,
+  ordering: Ordering,
+): string | undefined {
+  if (ordering.orderBy === undefined) return undefined;
+  const column = Object.hasOwn(columns, ordering.orderBy) ? columns[ordering.orderBy] : undefined;
+  if (column === undefined)
+    throw new InvalidArgument(`Property ${ordering.orderBy} does not exist`);
+  return column;
 }
 
 export function orderClause(
@@ -99,10 +122,8 @@ export function orderClause(
   ordering: Ordering,
   tieBreaker: string,
 ): string {
-  if (ordering.orderBy === undefined) return `ORDER BY ${tieBreaker}`;
-  const column = Object.hasOwn(columns, ordering.orderBy) ? columns[ordering.orderBy] : undefined;
-  if (column === undefined)
-    throw new InvalidArgument(`Property ${ordering.orderBy} does not exist`);
+  const column = orderColumn(columns, ordering);
+  if (column === undefined) return `ORDER BY ${tieBreaker}`;
   const dir = ordering.orderAscending ? 'ASC' : 'DESC';
   return `ORDER BY ${column} ${dir}, ${tieBreaker}`;
 }

@@ -58,7 +58,20 @@ export class FileStore {
    * rename durable. Synchronous on purpose: it runs inside a better-sqlite3 transaction.
    */
   commitSync(tempPath: string, imageId: number): void {
+    this.renameIntoPlaceSync(tempPath, imageId);
+    this.syncStoredDirSync();
+  }
+
+  /**
+   * The rename half of `commitSync`, for group commit (images/ingest.ts): several files are renamed into place
+   * inside one transaction, then `syncStoredDirSync` makes all the renames durable at once, before the commit.
+   */
+  renameIntoPlaceSync(tempPath: string, imageId: number): void {
     renameSync(tempPath, this.pathOf(imageId));
+  }
+
+  /** fsyncs the `dicom/` directory, making every rename into it so far durable. */
+  syncStoredDirSync(): void {
     const dir = openSync(this.dicomDir, 'r');
     try {
       fsyncSync(dir);

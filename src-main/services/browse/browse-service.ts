@@ -6,6 +6,10 @@
  * answered from what was seen, with `fromCache: true` and `cachedAt` (see ../cache/README.md).
  */
 import type {
+  AdvancedFilter,
+  FilterOptions,
+  FlatSeriesItem,
+  FlatSeriesRequest,
   ImageItem,
   Page,
   PatientItem,
@@ -21,7 +25,38 @@ import {
 } from '../../slicebox/client.js';
 import type { MetadataCache, MetadataLevel } from '../cache/metadata-cache.js';
 import type { ConnectionService } from '../connections/connection-service.js';
-import { toImageItem, toPatientItem, toSeriesItem, toStudyItem } from './to-items.js';
+import {
+  toFlatSeriesItem,
+  toImageItem,
+  toPatientItem,
+  toSeriesItem,
+  toStudyItem,
+} from './to-items.js';
+
+/** The advanced filter as Slicebox's query parameters (empty groups are left out). */
+export function advancedParams(filter: AdvancedFilter): {
+  sources?: string;
+  seriestypes?: string;
+  seriestags?: string;
+} {
+  const join = (values: readonly (string | number)[] | undefined) =>
+    values && values.length > 0 ? values.join(',') : undefined;
+  return {
+    sources: join(filter.sources),
+    seriestypes: join(filter.seriesTypeIds),
+    seriestags: join(filter.seriesTagIds),
+  };
+}
+
+/**
+ * The part of a list's cache key that the advanced filter adds: nothing when no filter is set, so the
+ * keys of unfiltered lists stay what they were.
+ */
+function advancedKey(filter: AdvancedFilter): string {
+  const p = advancedParams(filter);
+  if (!p.sources && !p.seriestypes && !p.seriestags) return '';
+  return '|' + JSON.stringify([p.sources ?? '', p.seriestypes ?? '', p.seriestags ?? '']);
+}
 
 export class BrowseService {
   constructor(
@@ -35,9 +70,10 @@ export class BrowseService {
       request.orderBy ?? '',
       request.orderBy ? (request.orderAscending ?? true) : '',
     ]);
-    return this.page(request, 'patients', listKey, (client, count) =>
+    return this.page(request, 'patients', listKey + advancedKey(request), (client, count) =>
       client
         .patients({
+          ...advancedParams(request),
           startindex: request.startIndex,
           count,
           filter: request.filter || undefined,
@@ -48,20 +84,86 @@ export class BrowseService {
     );
   }
 
-  studies(request: PageRequest & { patientId: number }): Promise<Page<StudyItem>> {
-    return this.page(request, 'studies', String(request.patientId), (client, count) =>
+  studies(request: PageRequest & AdvancedFilter & { patientId: number }): Promise<Page<StudyItem>> {
+    const listKey = String(request.patientId) + advancedKey(request);
+    return this.page(request, 'studies', listKey, (client, count) =>
       client
-        .studies(request.patientId, { startindex: request.startIndex, count })
+        .studies(request.patientId, {
+          ...advancedParams(request),
+          startindex: request.startIndex,
+          count,
+        })
         .then((rows) => rows.map(toStudyItem)),
     );
   }
 
-  series(request: PageRequest & { studyId: number }): Promise<Page<SeriesItem>> {
-    return this.page(request, 'series', String(request.studyId), (client, count) =>
+  series(request: PageRequest & AdvancedFilter & { studyId: number }): Promise<Page<SeriesItem>> {
+    const listKey = String(request.studyId) + advancedKey(request);
+    return this.page(request, 'series', listKey, (client, count) =>
       client
-        .series(request.studyId, { startindex: request.startIndex, count })
+        .series(request.studyId, {
+          ...advancedParams(request),
+          startindex: request.startIndex,
+          count,
+        })
         .then((rows) => rows.map(toSeriesItem)),
     );
+  }
+
+  /**
+   * The flat series list (every series with its study and patient). Its pages are cached at the
+   * `series` level under a `flat:`-prefixed list key, which never collides with a study id.
+   */
+  flatSeries(request: FlatSeriesRequest): Promise<Page<FlatSeriesItem>> {
+    const listKey =
+      'flat:' +
+      JSON.stringify([
+        request.filter || '',
+        request.orderBy ?? '',
+        request.orderBy ? (request.orderAscending ?? true) : '',
+      ]) +
+      advancedKey(request);
+    return this.page(request, 'series', listKey, (client, count) =>
+      client
+        .flatSeries({
+          ...advancedParams(request),
+          startindex: request.startIndex,
+          count,
+          filter: request.filter || undefined,
+          orderby: request.orderBy,
+          orderascending: request.orderBy ? (request.orderAscending ?? true) : undefined,
+        })
+        .then((rows) => rows.map(toFlatSeriesItem)),
+    );
+  }
+
+  /**
+   * What the advanced filter offers, as Slicebox's own UI preloads it (`/sources`, `/seriestypes`,
+   * `/metadata/seriestags?count=100000`). Offline this answers empty lists: filters need the server.
+   */
+  async filterOptions(connectionId: string): Promise<FilterOptions> {
+    const client = this.connections.client(connectionId);
+    try {
+      const [sources, seriesTypes, seriesTags] = await Promise.all([
+        client.sources(),
+        client.seriesTypes({ startindex: 0, count: 100_000 }),
+        client.seriesTags({ startindex: 0, count: 100_000, orderby: 'name' }),
+      ]);
+      this.connections.noteSuccess(connectionId);
+      return {
+        sources: sources.map(({ sourceType, sourceName, sourceId }) => ({
+          sourceType,
+          sourceName,
+          sourceId,
+        })),
+        seriesTypes: seriesTypes.map(({ id, name }) => ({ id, name })),
+        seriesTags: seriesTags.map(({ id, name }) => ({ id, name })),
+      };
+    } catch (error) {
+      this.connections.noteFailure(connectionId, error);
+      if (serverGone(error)) return { sources: [], seriesTypes: [], seriesTags: [] };
+      throw error;
+    }
   }
 
   images(request: PageRequest & { seriesId: number }): Promise<Page<ImageItem>> {

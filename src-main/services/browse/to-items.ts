@@ -1,11 +1,12 @@
 /** Wire entities (values wrapped as `{value}`) → the flat items the renderer shows. */
 import type {
+  FlatSeriesItem,
   ImageItem,
   PatientItem,
   SeriesItem,
   StudyItem,
 } from '../../../src-preload/contract.js';
-import type { Image, Patient, Series, Study } from '../../slicebox/types.js';
+import type { FlatSeries, Image, Patient, Series, Study } from '../../slicebox/types.js';
 
 export function toPatientItem(p: Patient): PatientItem {
   return {
@@ -53,5 +54,14 @@ export function toImageItem(i: Image): ImageItem {
     sopInstanceUID: i.sopInstanceUID.value,
     imageType: i.imageType.value,
     instanceNumber: i.instanceNumber.value,
+  };
+}
+
+export function toFlatSeriesItem(f: FlatSeries): FlatSeriesItem {
+  return {
+    id: f.id,
+    patient: toPatientItem(f.patient),
+    study: toStudyItem(f.study),
+    series: toSeriesItem(f.series),
   };
 }

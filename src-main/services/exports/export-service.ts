@@ -16,11 +16,10 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { ExportJob, ExportSelection } from '../../../src-preload/contract.js';
-import { SliceboxHttpError, type SliceboxClient } from '../../slicebox/client.js';
-import type { Image } from '../../slicebox/types.js';
 import type { ConnectionService } from '../connections/connection-service.js';
 import type { EmitEvent } from '../events.js';
 import { ServiceError } from '../service-error.js';
+import { resolveImageIds } from '../selection/resolve-images.js';
 
 /** Native dialogs and the file manager: implemented by the Electron shell (src-main/app/dialogs.ts). */
 export interface Dialogs {
@@ -40,80 +39,7 @@ export interface ExportServiceOptions {
   progressIntervalMs?: number;
 }
 
-const PAGE = 1000;
 const EXPORT_NAME = /^[\w .()-]{1,120}\.zip$/;
-
-/** Pages through a count+1-less Slicebox list until a short page. */
-async function all<T>(
-  fetchPage: (startindex: number, count: number) => Promise<T[]>,
-): Promise<T[]> {
-  const out: T[] = [];
-  for (let start = 0; ; start += PAGE) {
-    const rows = await fetchPage(start, PAGE);
-    out.push(...rows);
-    if (rows.length < PAGE) return out;
-  }
-}
-
-function isMissingRoute(error: unknown): boolean {
-  return error instanceof SliceboxHttpError && (error.status === 404 || error.status === 405);
-}
-
-async function seriesImages(client: SliceboxClient, seriesId: number): Promise<Image[]> {
-  return all((startindex, count) => client.images(seriesId, { startindex, count }));
-}
-
-async function studyImages(client: SliceboxClient, studyId: number): Promise<Image[]> {
-  try {
-    return await client.studyImages(studyId);
-  } catch (error) {
-    if (!isMissingRoute(error)) throw error;
-  }
-  // A server without `/metadata/studies/{id}/images`: walk the hierarchy instead.
-  const series = await all((startindex, count) => client.series(studyId, { startindex, count }));
-  const out: Image[] = [];
-  for (const s of series) out.push(...(await seriesImages(client, s.id)));
-  return out;
-}
-
-async function patientImages(client: SliceboxClient, patientId: number): Promise<Image[]> {
-  try {
-    return await client.patientImages(patientId);
-  } catch (error) {
-    if (!isMissingRoute(error)) throw error;
-  }
-  const studies = await all((startindex, count) =>
-    client.studies(patientId, { startindex, count }),
-  );
-  const out: Image[] = [];
-  for (const s of studies) out.push(...(await studyImages(client, s.id)));
-  return out;
-}
-
-/** The image ids of a selection, in selection order, each once. */
-export async function resolveSelection(
-  client: SliceboxClient,
-  selection: ExportSelection,
-): Promise<number[]> {
-  const ids: number[] = [];
-  for (const id of selection.ids) {
-    switch (selection.kind) {
-      case 'images':
-        ids.push(id);
-        break;
-      case 'series':
-        ids.push(...(await seriesImages(client, id)).map((i) => i.id));
-        break;
-      case 'studies':
-        ids.push(...(await studyImages(client, id)).map((i) => i.id));
-        break;
-      case 'patients':
-        ids.push(...(await patientImages(client, id)).map((i) => i.id));
-        break;
-    }
-  }
-  return [...new Set(ids)];
-}
 
 function timestamp(date = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -240,7 +166,7 @@ export class ExportService {
 
   private async run(job: ExportJob, selection: ExportSelection): Promise<void> {
     const client = this.connections.client(job.connectionId);
-    const ids = await resolveSelection(client, selection);
+    const ids = await resolveImageIds(client, selection);
     if (ids.length === 0) throw new Error('The selection has no images to export');
     job.imageCount = ids.length;
     job.state = 'downloading';

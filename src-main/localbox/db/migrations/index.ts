@@ -2,6 +2,12 @@ import type { Migration } from '../migration.js';
 import { migration001 } from './001-initial.js';
 import { migration002 } from './002-anonymization.js';
 import { migration003 } from './003-seriestypes-filtering.js';
+import { migration004 } from './004-list-indexes.js';
 
 /** All migrations, in version order. Append only; never edit a released migration. */
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration004,
+];

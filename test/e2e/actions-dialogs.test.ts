@@ -1,0 +1,154 @@
+/**
+ * The bulk-action dialogs end to end (browser mode, Chromium, the real local box), driven by keyboard
+ * from the Browse screen's selection bar: Summary, Modify, Anonymize (confirm, then Anonymization
+ * Details) and Delete (confirm). Each dialog is screenshotted in light and dark.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pydicomFile, testFile } from '../fixtures/paths.js';
+import { startApp, type RunningApp } from './support/app-process.js';
+import { dropFiles, launchBrowser } from './support/browser.js';
+
+const ARTIFACTS = join('test-artifacts', 'e2e');
+const PETER = ['2062', '2392', '2693'].map((n) => pydicomFile(`dicomdir_98892001_CT5N_${n}.dcm`));
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}-light.png`) });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}-dark.png`) });
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+describe('bulk-action dialogs (browser mode)', () => {
+  let app: RunningApp;
+  let browser: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    app = await startApp();
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    await page.goto(app.url);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (app) expect(await app.stop()).toBe(0);
+  });
+
+  const dialog = () => page.getByTestId('action-dialog');
+  const patient = (text: string) => page.getByTestId('patient-row').filter({ hasText: text });
+
+  /** Selects a patient row and runs an action from the selection bar's menu, by keyboard. */
+  async function runOn(text: string, action: string): Promise<void> {
+    await patient(text).first().click();
+    await expect.poll(() => page.getByTestId('selection-count').count()).toBe(1);
+    await page.getByTestId('selection-actions').focus();
+    await page.keyboard.press('Enter');
+    const menu = page.getByTestId('selection-menu');
+    await expect.poll(() => menu.count()).toBe(1);
+    const items = await menu
+      .locator('[role="menuitem"]')
+      .evaluateAll((els) => els.map((el) => el.getAttribute('data-action')));
+    for (let i = 0; i < items.indexOf(action); i++) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => dialog().getAttribute('data-kind')).toBe(action);
+  }
+
+  const phase = () => dialog().getAttribute('data-phase');
+
+  it('imports a CT patient and another one', async () => {
+    const local = page.locator('[data-testid="connection"][data-connection-id="local"]');
+    await expect.poll(() => local.innerText(), { timeout: 30_000 }).toMatch(/online/i);
+    await dropFiles(page, '#drop', [...PETER, testFile('test.dcm')]);
+    await expect
+      .poll(() => page.getByTestId('import-job').first().getAttribute('data-state'), {
+        timeout: 60_000,
+      })
+      .toBe('done');
+    await expect.poll(() => page.getByTestId('patient-row').count(), { timeout: 30_000 }).toBe(2);
+  });
+
+  it('Summary: counts and modalities; Enter closes', async () => {
+    await runOn('Peter', 'summary');
+    await expect.poll(phase, { timeout: 15_000 }).toBe('done');
+    const text = await page.getByTestId('action-summary').innerText();
+    expect(text.replace(/\s+/g, ' ')).toContain(
+      'Patients 1 Studies 1 Series 1 Images 3 Modalities (# series) CT: 1',
+    );
+    await shoot(page, 'action-summary-dialog');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => dialog().count()).toBe(0);
+  });
+
+  it('Modify: a tag path and a value, Enter applies; the browser reloads', async () => {
+    await runOn('Peter', 'modify');
+    await expect.poll(phase).toBe('confirm');
+    await page.keyboard.type('PatientNam');
+    const suggestion = dialog().locator('datalist option[value="PatientName"]');
+    await expect.poll(() => suggestion.count(), { timeout: 10_000 }).toBe(1);
+    await page.keyboard.type('e');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Changed^Name');
+    await shoot(page, 'action-modify-dialog');
+    await page.keyboard.press('Enter');
+    await expect.poll(phase, { timeout: 30_000 }).toBe('done');
+    expect(await page.getByTestId('action-result').innerText()).toContain('Modified 3 images');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => patient('Changed').count(), { timeout: 15_000 }).toBe(1);
+    expect(await patient('Peter').count()).toBe(0);
+  });
+
+  it('Modify: the server’s error is shown for an unknown keyword', async () => {
+    await runOn('Changed', 'modify');
+    await page.keyboard.type('NoSuchKeyword');
+    await page.keyboard.press('Enter');
+    await expect.poll(phase, { timeout: 15_000 }).toBe('error');
+    expect(await page.getByTestId('action-error').innerText()).toContain('NoSuchKeyword');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog().count()).toBe(0);
+  });
+
+  it('Anonymize: confirm, then Anonymization Details with BASIC_PROFILE always on', async () => {
+    await runOn('Changed', 'anonymize');
+    await expect.poll(phase, { timeout: 15_000 }).toBe('confirm');
+    expect(await dialog().innerText()).toContain(
+      'Force anonymization of 3 images? Patient information will be lost.',
+    );
+    await shoot(page, 'action-anonymize-confirm');
+    await page.keyboard.press('Enter');
+    await expect.poll(phase, { timeout: 15_000 }).toBe('details');
+    const basic = dialog().locator('input[value="BASIC_PROFILE"]');
+    expect(await basic.isChecked()).toBe(true);
+    expect(await basic.isDisabled()).toBe(true);
+    await shoot(page, 'action-anonymize-details');
+    await page.keyboard.press('Enter');
+    await expect.poll(phase, { timeout: 30_000 }).toBe('done');
+    expect(await page.getByTestId('action-result').innerText()).toContain('Anonymized 3 images');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => patient('Changed').count(), { timeout: 15_000 }).toBe(0);
+    expect(await page.getByTestId('patient-row').count()).toBe(2);
+  });
+
+  it('Delete: "Permanently delete N images?", Escape cancels, Enter deletes', async () => {
+    await runOn('anon270', 'delete');
+    await expect.poll(phase, { timeout: 15_000 }).toBe('confirm');
+    expect(await dialog().innerText()).toContain('Permanently delete 1 image?');
+    await shoot(page, 'action-delete-dialog');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog().count()).toBe(0);
+    expect(await patient('anon270').count()).toBe(1);
+
+    await runOn('anon270', 'delete');
+    await expect.poll(phase, { timeout: 15_000 }).toBe('confirm');
+    await page.keyboard.press('Enter');
+    await expect.poll(phase, { timeout: 15_000 }).toBe('done');
+    expect(await page.getByTestId('action-result').innerText()).toContain('Deleted 1 image');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => patient('anon270').count(), { timeout: 15_000 }).toBe(0);
+  });
+});

@@ -1,0 +1,92 @@
+/** Group commit of concurrent stores (images/ingest.ts): one transaction, one directory fsync, savepoints. */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, expect, test, vi } from 'vitest';
+import { openEngine } from '../../src-main/localbox/engine.js';
+import type { Engine } from '../../src-main/localbox/engine.js';
+import { newDataDir, PYDICOM, testFile } from './support.js';
+
+const source = { sourceType: 'user' as const, sourceName: 'admin', sourceId: 1 };
+const FILES = [
+  'CT_small.dcm',
+  'MR_small.dcm',
+  'dicomdir_98892001_CT2N_6293.dcm',
+  'dicomdir_98892001_CT2N_6924.dcm',
+];
+
+let engine: Engine | undefined;
+let dataDir = '';
+afterEach(() => {
+  engine?.close();
+  engine = undefined;
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function open(): Promise<Engine> {
+  dataDir = newDataDir();
+  engine = await openEngine({
+    dataDir,
+    superuser: { user: 'admin', password: 'admin' },
+    sessionTimeoutMs: 60_000,
+  });
+  return engine;
+}
+
+async function temp(e: Engine, name: string): Promise<string> {
+  return e.files.writeTemp(Readable.from([testFile(join(PYDICOM, name))]));
+}
+
+test('concurrent stores share one commit; a failing store rolls back only itself', async () => {
+  const e = await open();
+  const dirSyncs = vi.spyOn(e.files, 'syncStoredDirSync');
+  const temps = await Promise.all(FILES.map((f) => temp(e, f)));
+  const bad = await temp(e, 'CT_small.dcm');
+  const results = await Promise.allSettled([
+    ...temps.map((t) => e.ingest.ingest(t, { source, sopClasses: 'image-data-and-extended' })),
+    e.ingest.ingest(bad, {
+      source,
+      sopClasses: 'image-data-and-extended',
+      withinTransaction: () => {
+        throw new Error('refused inside the transaction');
+      },
+    }),
+  ]);
+  expect(results.map((r) => r.status)).toEqual([
+    'fulfilled',
+    'fulfilled',
+    'fulfilled',
+    'fulfilled',
+    'rejected',
+  ]);
+  // All stores were prepared concurrently, so they were committed together, with one directory fsync.
+  expect(dirSyncs).toHaveBeenCalledTimes(1);
+  const ids = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.image.id] : []));
+  expect(new Set(ids).size).toBe(4);
+  for (const id of ids) expect(existsSync(e.files.pathOf(id))).toBe(true);
+  expect(readdirSync(e.files.dicomDir).sort()).toEqual(ids.map(String).sort());
+  expect(readdirSync(e.files.tmpDir)).toEqual([]);
+  expect(e.metadata.allImageIds().sort()).toEqual([...ids].sort());
+});
+
+test('when the batch cannot be made durable, nothing is committed and no new file survives', async () => {
+  const e = await open();
+  vi.spyOn(e.files, 'syncStoredDirSync').mockImplementationOnce(() => {
+    throw new Error('EIO: fsync failed');
+  });
+  const temps = await Promise.all(FILES.slice(0, 3).map((f) => temp(e, f)));
+  const results = await Promise.allSettled(
+    temps.map((t) => e.ingest.ingest(t, { source, sopClasses: 'image-data-and-extended' })),
+  );
+  expect(results.every((r) => r.status === 'rejected')).toBe(true);
+  expect(readdirSync(e.files.dicomDir)).toEqual([]);
+  expect(readdirSync(e.files.tmpDir)).toEqual([]);
+  expect(e.metadata.allImageIds()).toEqual([]);
+  // The store works again afterwards.
+  const again = await e.ingest.ingest(await temp(e, 'CT_small.dcm'), {
+    source,
+    sopClasses: 'image-data-and-extended',
+  });
+  expect(existsSync(e.files.pathOf(again.image.id))).toBe(true);
+  expect(e.metadata.allImageIds()).toEqual([again.image.id]);
+});
