@@ -111,3 +111,22 @@ export function errorCode(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+const SINGULAR_OF: Record<string, string> = {
+  patients: 'patient',
+  studies: 'study',
+  series: 'series',
+  images: 'image',
+};
+const PLURAL_OF: Record<string, string> = {
+  patient: 'patients',
+  study: 'studies',
+  series: 'series',
+  image: 'images',
+};
+
+/** `1 study`, `2 studies`, `1 series`, `3 series` (the word may be given singular or plural). */
+export function countOf(n: number, word: string): string {
+  const one = SINGULAR_OF[word] ?? word;
+  return `${n} ${n === 1 ? one : (PLURAL_OF[one] ?? `${one}s`)}`;
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  countOf,
   errorCode,
   errorMessage,
   formatBytes,
@@ -80,5 +81,16 @@ describe('renderer format helpers', () => {
     expect(errorCode(Object.assign(new Error('x'), { code: 'offline' }))).toBe('offline');
     expect(errorCode(new Error('x'))).toBeUndefined();
     expect(errorCode(null)).toBeUndefined();
+  });
+});
+
+describe('countOf', () => {
+  it('counts DICOM levels in the right number, series included', () => {
+    expect(countOf(1, 'series')).toBe('1 series');
+    expect(countOf(3, 'series')).toBe('3 series');
+    expect(countOf(1, 'studies')).toBe('1 study');
+    expect(countOf(2, 'study')).toBe('2 studies');
+    expect(countOf(1, 'patients')).toBe('1 patient');
+    expect(countOf(0, 'images')).toBe('0 images');
   });
 });
