@@ -316,6 +316,18 @@ export interface SelectionSummary {
   modalities: { modality: string; series: number }[];
 }
 
+/** A patient of a selection: its id and PatientName as stored. */
+export interface SelectionPatient {
+  patientId: number;
+  patientName: string;
+}
+
+/** `actions.anonymize`: the PatientName (tag 1048592) to set on every image of a patient. */
+export interface AnonymizePatientName {
+  patientId: number;
+  name: string;
+}
+
 /** A confidentiality option the server offers (`GET /anonymization/options`). */
 export interface AnonymizationOptionItem {
   name: string;
@@ -416,6 +428,24 @@ export interface Api {
     result: ImageInformationItem;
   };
   'series.details': { args: { connectionId: string; seriesId: number }; result: SeriesDetails };
+  /** Links a series type to the series (`PUT …/seriestypes/{typeId}`); answers the new details. */
+  'series.addType': {
+    args: { connectionId: string; seriesId: number; seriesTypeId: number };
+    result: SeriesDetails;
+  };
+  'series.removeType': {
+    args: { connectionId: string; seriesId: number; seriesTypeId: number };
+    result: SeriesDetails;
+  };
+  /** Tags the series with the tag of that name, creating it when new; answers the new details. */
+  'series.addTag': {
+    args: { connectionId: string; seriesId: number; name: string };
+    result: SeriesDetails;
+  };
+  'series.removeTag': {
+    args: { connectionId: string; seriesId: number; seriesTagId: number };
+    result: SeriesDetails;
+  };
   'exports.start': {
     args: { connectionId: string; selection: ExportSelection };
     result: ExportJob;
@@ -431,8 +461,19 @@ export interface Api {
     result: { deleted: number };
   };
   'actions.anonymize': {
-    args: { connectionId: string; selection: ActionSelection; options: string[] };
+    args: {
+      connectionId: string;
+      selection: ActionSelection;
+      options: string[];
+      /** PatientName values to set, per patient (Anonymization Details grid); absent: Keep Names. */
+      patientNames?: AnonymizePatientName[];
+    };
     result: { anonymized: number };
+  };
+  /** The distinct patients of a selection (the Anonymization Details "Name" column). */
+  'actions.patients': {
+    args: { connectionId: string; selection: ActionSelection };
+    result: SelectionPatient[];
   };
   'anonymization.options': { args: { connectionId: string }; result: AnonymizationOptionItem[] };
   'actions.modify': {
@@ -507,12 +548,17 @@ export const CHANNELS = [
   'images.attributes',
   'images.information',
   'series.details',
+  'series.addType',
+  'series.removeType',
+  'series.addTag',
+  'series.removeTag',
   'exports.start',
   'exports.list',
   'exports.reveal',
   'actions.summary',
   'actions.delete',
   'actions.anonymize',
+  'actions.patients',
   'anonymization.options',
   'actions.modify',
   'actions.seriesTags',

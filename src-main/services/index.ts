@@ -153,13 +153,22 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     'images.attributes': ({ connectionId, imageId }) => details.attributes(connectionId, imageId),
     'images.information': ({ connectionId, imageId }) => details.information(connectionId, imageId),
     'series.details': ({ connectionId, seriesId }) => details.series(connectionId, seriesId),
+    'series.addType': ({ connectionId, seriesId, seriesTypeId }) =>
+      details.addSeriesType(connectionId, seriesId, seriesTypeId),
+    'series.removeType': ({ connectionId, seriesId, seriesTypeId }) =>
+      details.removeSeriesType(connectionId, seriesId, seriesTypeId),
+    'series.addTag': ({ connectionId, seriesId, name }) =>
+      details.addSeriesTag(connectionId, seriesId, name),
+    'series.removeTag': ({ connectionId, seriesId, seriesTagId }) =>
+      details.removeSeriesTag(connectionId, seriesId, seriesTagId),
     'exports.start': ({ connectionId, selection }) => exports.start(connectionId, selection),
     'exports.list': async () => exports.list(),
     'exports.reveal': ({ exportId }) => exports.reveal(exportId),
     'actions.summary': ({ connectionId, selection }) => actions.summary(connectionId, selection),
     'actions.delete': ({ connectionId, selection }) => actions.delete(connectionId, selection),
-    'actions.anonymize': ({ connectionId, selection, options: names }) =>
-      actions.anonymize(connectionId, selection, names),
+    'actions.anonymize': ({ connectionId, selection, options: names, patientNames }) =>
+      actions.anonymize(connectionId, selection, names, patientNames),
+    'actions.patients': ({ connectionId, selection }) => actions.patients(connectionId, selection),
     'anonymization.options': ({ connectionId }) => actions.anonymizationOptions(connectionId),
     'actions.modify': ({ connectionId, selection, mappings }) =>
       actions.modify(connectionId, selection, mappings),

@@ -99,6 +99,12 @@ export const schemas = {
   'images.attributes': z.object({ connectionId, imageId: id }).strict(),
   'images.information': z.object({ connectionId, imageId: id }).strict(),
   'series.details': z.object({ connectionId, seriesId: id }).strict(),
+  'series.addType': z.object({ connectionId, seriesId: id, seriesTypeId: id }).strict(),
+  'series.removeType': z.object({ connectionId, seriesId: id, seriesTypeId: id }).strict(),
+  'series.addTag': z
+    .object({ connectionId, seriesId: id, name: z.string().trim().min(1).max(180) })
+    .strict(),
+  'series.removeTag': z.object({ connectionId, seriesId: id, seriesTagId: id }).strict(),
   'exports.start': z
     .object({
       connectionId,
@@ -115,8 +121,17 @@ export const schemas = {
   'actions.summary': z.object({ connectionId, selection }).strict(),
   'actions.delete': z.object({ connectionId, selection }).strict(),
   'actions.anonymize': z
-    .object({ connectionId, selection, options: z.array(z.string().min(1).max(100)).max(50) })
+    .object({
+      connectionId,
+      selection,
+      options: z.array(z.string().min(1).max(100)).max(50),
+      patientNames: z
+        .array(z.object({ patientId: id, name: z.string().max(200) }).strict())
+        .max(100_000)
+        .optional(),
+    })
     .strict(),
+  'actions.patients': z.object({ connectionId, selection }).strict(),
   'anonymization.options': z.object({ connectionId }).strict(),
   'actions.modify': z
     .object({

@@ -365,6 +365,31 @@ export class SliceboxClient {
     );
   }
 
+  /** `POST /seriestypes` (admin): creates a series type. */
+  createSeriesType(name: string): Promise<SeriesType> {
+    return this.request('POST', '/seriestypes', 'create series type', { json: { id: -1, name } });
+  }
+
+  /** `PUT /metadata/series/{id}/seriestypes/{typeId}`: links a series type to the series. */
+  async addSeriesType(seriesId: number, seriesTypeId: number): Promise<void> {
+    await this.request(
+      'PUT',
+      `/metadata/series/${seriesId}/seriestypes/${seriesTypeId}`,
+      'add series type',
+      { parse: 'none' },
+    );
+  }
+
+  /** `DELETE /metadata/series/{id}/seriestypes/{typeId}`: unlinks a series type from the series. */
+  async removeSeriesType(seriesId: number, seriesTypeId: number): Promise<void> {
+    await this.request(
+      'DELETE',
+      `/metadata/series/${seriesId}/seriestypes/${seriesTypeId}`,
+      'remove series type',
+      { parse: 'none' },
+    );
+  }
+
   // ── plumbing ──────────────────────────────────────────────────────────────
   private async upload(path: string, bytes: Uint8Array, operation: string): Promise<UploadResult> {
     const res = await this.send('POST', path, operation, {

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionService } from '../../src-main/services/actions/action-service.js';
 import { ConnectionService } from '../../src-main/services/connections/connection-service.js';
 import { ImportSessionService } from '../../src-main/services/import-sessions/import-session-service.js';
+import { ImageDetailsService } from '../../src-main/services/media/image-details.js';
 import { ServiceError } from '../../src-main/services/service-error.js';
 import type { SliceboxClient } from '../../src-main/slicebox/client.js';
 import { startLocalbox } from '../../src-main/localbox/server.js';
@@ -23,6 +24,7 @@ describe('desktop bulk actions against the local box', () => {
   let client: SliceboxClient;
   let actions: ActionService;
   let sessions: ImportSessionService;
+  let details: ImageDetailsService;
 
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'sbx-actions-'));
@@ -43,6 +45,7 @@ describe('desktop bulk actions against the local box', () => {
     client = connections.client('local');
     actions = new ActionService(connections);
     sessions = new ImportSessionService(connections, actions);
+    details = new ImageDetailsService(connections);
     for (const file of [...PETER, ...OTHERS]) await client.uploadImage(await readFile(file));
   });
 
@@ -129,6 +132,50 @@ describe('desktop bulk actions against the local box', () => {
     const attributes = await client.imageAttributes(i[0]!.id);
     const identity = attributes.find((a) => a.namePath.join('.') === 'PatientIdentityRemoved');
     expect(identity?.values).toEqual(['YES']);
+  });
+
+  it('anonymizes with chosen names: every image of the patient gets that PatientName', async () => {
+    const before = await peter();
+    const { series } = await peterSeries();
+    // A series selection still resolves to its patient for the name grid.
+    expect(await actions.patients('local', { kind: 'series', ids: [series[0]!.id] })).toEqual([
+      { patientId: before.id, patientName: before.patientName.value },
+    ]);
+    expect(
+      await actions.anonymize(
+        'local',
+        { kind: 'patients', ids: [before.id] },
+        [],
+        [{ patientId: before.id, name: 'anon 007' }],
+      ),
+    ).toEqual({ anonymized: 3 });
+    const patients = await client.patients();
+    const renamed = patients.filter((p) => p.patientName.value === 'anon 007');
+    expect(renamed).toHaveLength(1);
+    const [study] = await client.studies(renamed[0]!.id);
+    const [first] = await client.series(study!.id);
+    const images = await client.images(first!.id);
+    const attributes = await client.imageAttributes(images[0]!.id);
+    const name = attributes.find((a) => a.tagPath.tag === 0x00100010 && !a.tagPath.previous);
+    expect(name?.values).toEqual(['anon 007']);
+    expect(patients.some((p) => p.patientName.value.includes('Peter'))).toBe(false);
+  });
+
+  it('adds and removes series types and tags of one series', async () => {
+    const { series } = await peterSeries();
+    const seriesId = series[0]!.id;
+    const type = await client.createSeriesType('Head CT');
+    let now = await details.addSeriesType('local', seriesId, type.id);
+    expect(now.seriesTypes).toEqual([{ id: type.id, name: 'Head CT' }]);
+    now = await details.addSeriesTag('local', seriesId, '  fresh tag ');
+    expect(now.seriesTags.map((t) => t.name)).toEqual(['fresh tag']);
+    const tagId = now.seriesTags[0]!.id;
+    expect((await client.seriesTagsOf(seriesId)).map((t) => t.id)).toEqual([tagId]);
+    now = await details.removeSeriesTag('local', seriesId, tagId);
+    expect(now.seriesTags).toEqual([]);
+    now = await details.removeSeriesType('local', seriesId, type.id);
+    expect(now.seriesTypes).toEqual([]);
+    expect(await client.seriesTypesOf(seriesId)).toEqual([]);
   });
 
   it('modifies PatientName on a series: new value, old image ids gone', async () => {

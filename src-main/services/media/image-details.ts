@@ -79,4 +79,37 @@ export class ImageDetailsService {
       seriesTags: seriesTags.map(({ id, name }) => ({ id, name })),
     };
   }
+
+  async addSeriesType(
+    connectionId: string,
+    seriesId: number,
+    seriesTypeId: number,
+  ): Promise<SeriesDetails> {
+    await this.connections.client(connectionId).addSeriesType(seriesId, seriesTypeId);
+    return this.series(connectionId, seriesId);
+  }
+
+  async removeSeriesType(
+    connectionId: string,
+    seriesId: number,
+    seriesTypeId: number,
+  ): Promise<SeriesDetails> {
+    await this.connections.client(connectionId).removeSeriesType(seriesId, seriesTypeId);
+    return this.series(connectionId, seriesId);
+  }
+
+  /** `POST …/seriestags {"id":-1,"name"}`: links the tag of that name, created when new. */
+  async addSeriesTag(connectionId: string, seriesId: number, name: string): Promise<SeriesDetails> {
+    await this.connections.client(connectionId).addSeriesTag(seriesId, name.trim());
+    return this.series(connectionId, seriesId);
+  }
+
+  async removeSeriesTag(
+    connectionId: string,
+    seriesId: number,
+    seriesTagId: number,
+  ): Promise<SeriesDetails> {
+    await this.connections.client(connectionId).removeSeriesTag(seriesId, seriesTagId);
+    return this.series(connectionId, seriesId);
+  }
 }
