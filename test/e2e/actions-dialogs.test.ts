@@ -9,18 +9,10 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pydicomFile, testFile } from '../fixtures/paths.js';
 import { startApp, type RunningApp } from './support/app-process.js';
-import { dropFiles, launchBrowser } from './support/browser.js';
+import { dropFiles, launchBrowser, screenshotBothThemes } from './support/browser.js';
 
 const ARTIFACTS = join('test-artifacts', 'e2e');
 const PETER = ['2062', '2392', '2693'].map((n) => pydicomFile(`dicomdir_98892001_CT5N_${n}.dcm`));
-
-async function shoot(page: Page, name: string): Promise<void> {
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}-light.png`) });
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}-dark.png`) });
-  await page.emulateMedia({ colorScheme: 'light' });
-}
 
 describe('bulk-action dialogs (browser mode)', () => {
   let app: RunningApp;
@@ -80,7 +72,7 @@ describe('bulk-action dialogs (browser mode)', () => {
     expect(text.replace(/\s+/g, ' ')).toContain(
       'Patients 1 Studies 1 Series 1 Images 3 Modalities (# series) CT: 1',
     );
-    await shoot(page, 'action-summary-dialog');
+    await screenshotBothThemes(page, 'action-summary-dialog');
     await page.keyboard.press('Enter');
     await expect.poll(() => dialog().count()).toBe(0);
   });
@@ -94,7 +86,7 @@ describe('bulk-action dialogs (browser mode)', () => {
     await page.keyboard.type('e');
     await page.keyboard.press('Tab');
     await page.keyboard.type('Changed^Name');
-    await shoot(page, 'action-modify-dialog');
+    await screenshotBothThemes(page, 'action-modify-dialog');
     await page.keyboard.press('Enter');
     await expect.poll(phase, { timeout: 30_000 }).toBe('done');
     expect(await page.getByTestId('action-result').innerText()).toContain('Modified 3 images');
@@ -119,13 +111,13 @@ describe('bulk-action dialogs (browser mode)', () => {
     expect(await dialog().innerText()).toContain(
       'Force anonymization of 3 images? Patient information will be lost.',
     );
-    await shoot(page, 'action-anonymize-confirm');
+    await screenshotBothThemes(page, 'action-anonymize-confirm');
     await page.keyboard.press('Enter');
     await expect.poll(phase, { timeout: 15_000 }).toBe('details');
     const basic = dialog().locator('input[value="BASIC_PROFILE"]');
     expect(await basic.isChecked()).toBe(true);
     expect(await basic.isDisabled()).toBe(true);
-    await shoot(page, 'action-anonymize-details');
+    await screenshotBothThemes(page, 'action-anonymize-details');
     await page.keyboard.press('Enter');
     await expect.poll(phase, { timeout: 30_000 }).toBe('done');
     expect(await page.getByTestId('action-result').innerText()).toContain('Anonymized 3 images');
@@ -138,7 +130,7 @@ describe('bulk-action dialogs (browser mode)', () => {
     await runOn('anon270', 'delete');
     await expect.poll(phase, { timeout: 15_000 }).toBe('confirm');
     expect(await dialog().innerText()).toContain('Permanently delete 1 image?');
-    await shoot(page, 'action-delete-dialog');
+    await screenshotBothThemes(page, 'action-delete-dialog');
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog().count()).toBe(0);
     expect(await patient('anon270').count()).toBe(1);

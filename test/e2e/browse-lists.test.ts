@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSlices, makeTemplate, type SliceTemplate } from '../../bench/generate-slices.js';
 import { pydicomFile } from '../fixtures/paths.js';
 import { startApp, type RunningApp } from './support/app-process.js';
-import { launchBrowser } from './support/browser.js';
+import { launchBrowser, screenshotBothThemes } from './support/browser.js';
 
 const ARTIFACTS = join('test-artifacts', 'e2e');
 const MANY = Number(process.env.SBX_E2E_ROWS) || 10_000;
@@ -68,15 +68,6 @@ describe('browse lists (browser mode)', () => {
       .click();
   }
 
-  async function shoot(name: string): Promise<void> {
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.waitForTimeout(150);
-      await page.screenshot({ path: join(ARTIFACTS, `${name}-${scheme}.png`) });
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-  }
-
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
     template = makeTemplate(pydicomFile('CT_small.dcm'), 8, 8);
@@ -108,7 +99,7 @@ describe('browse lists (browser mode)', () => {
     await expect.poll(() => rows('flat-series-row').first().innerText()).toContain('SERIES 00000');
     await header.click();
     await expect.poll(() => rows('flat-series-row').first().innerText()).toContain('SERIES 00005');
-    await shoot('browse-flat-series');
+    await screenshotBothThemes(page, 'browse-flat-series');
 
     await page.getByTestId('flat-filter').fill('P00000003');
     await expect.poll(() => rows('flat-series-row').count(), { timeout: 10_000 }).toBe(1);
@@ -145,7 +136,7 @@ describe('browse lists (browser mode)', () => {
     await page.getByTestId('advanced-filter-button').click();
     const dialog = page.getByTestId('advanced-filter');
     await dialog.getByLabel('e2e-tag').check();
-    await shoot('browse-advanced-filter');
+    await screenshotBothThemes(page, 'browse-advanced-filter');
     await page.getByTestId('advanced-filter-apply').click();
 
     await expect.poll(() => rows('patient-row').count(), { timeout: 10_000 }).toBe(1);
@@ -205,7 +196,7 @@ describe('browse lists (browser mode)', () => {
         .locator('[role="listbox"][aria-labelledby="patients-title"]')
         .getAttribute('aria-multiselectable'),
     ).toBe('true');
-    await shoot('browse-multi-select');
+    await screenshotBothThemes(page, 'browse-multi-select');
 
     // Shift+F10 opens the actions menu on the selection; Escape closes it and focus returns.
     await page.keyboard.press('Shift+F10');
@@ -219,7 +210,7 @@ describe('browse lists (browser mode)', () => {
       'Modify…',
       'Delete…',
     ]);
-    await shoot('browse-actions-menu');
+    await screenshotBothThemes(page, 'browse-actions-menu');
     await page.keyboard.press('Escape');
     await expect.poll(() => menu.count()).toBe(0);
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testFile } from '../fixtures/paths.js';
 import { startRemoteBox, uploadTo, type RemoteBox } from './connections-remote-box.js';
 import { startApp, type RunningApp } from './support/app-process.js';
-import { launchBrowser } from './support/browser.js';
+import { launchBrowser, screenshotBothThemes } from './support/browser.js';
 
 const ARTIFACTS = join('test-artifacts', 'e2e');
 
@@ -23,14 +23,6 @@ describe('connections: add, test, fix, browse and remove a remote server', () =>
   const remoteEntry = () =>
     page.locator('[data-testid="connection"]:not([data-connection-id="local"])');
   const remoteStatus = () => remoteEntry().locator('[data-status]').getAttribute('data-status');
-
-  async function shoot(name: string): Promise<void> {
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.screenshot({ path: join(ARTIFACTS, `${name}-${scheme}.png`) });
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-  }
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
@@ -94,7 +86,7 @@ describe('connections: add, test, fix, browse and remove a remote server', () =>
       .poll(() => result.getAttribute('data-status'), { timeout: 15_000 })
       .toBe('auth-failed');
     expect(await result.innerText()).toMatch(/refused this user name or password/);
-    await shoot('connection-editor-auth-failed');
+    await screenshotBothThemes(page, 'connection-editor-auth-failed');
 
     await page.getByTestId('connection-password').press('Enter');
     await expect.poll(() => editor().count(), { timeout: 15_000 }).toBe(0);
@@ -120,7 +112,7 @@ describe('connections: add, test, fix, browse and remove a remote server', () =>
     const result = page.getByTestId('connection-test-result');
     await expect.poll(() => result.getAttribute('data-status'), { timeout: 15_000 }).toBe('online');
     expect(await result.innerText()).toMatch(/Connected/);
-    await shoot('connection-editor-online');
+    await screenshotBothThemes(page, 'connection-editor-online');
 
     await page.getByTestId('connection-save').click();
     await expect.poll(() => editor().count(), { timeout: 15_000 }).toBe(0);
@@ -128,14 +120,14 @@ describe('connections: add, test, fix, browse and remove a remote server', () =>
     const rows = page.getByTestId('patient-row');
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(1);
     expect(await rows.innerText()).toContain('anon270');
-    await shoot('connections-remote-browse');
+    await screenshotBothThemes(page, 'connections-remote-browse');
   });
 
   it('removes the server after a confirmation; the local box stays', async () => {
     await page.getByTestId('connection-edit').click();
     await page.getByTestId('connection-remove').click();
     expect(await page.getByTestId('connection-remove').innerText()).toContain('Really remove?');
-    await shoot('connection-editor-remove');
+    await screenshotBothThemes(page, 'connection-editor-remove');
     await page.getByTestId('connection-remove').click();
     await expect.poll(() => editor().count(), { timeout: 15_000 }).toBe(0);
     await expect.poll(() => remoteEntry().count()).toBe(1 - 1);

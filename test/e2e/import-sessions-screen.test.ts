@@ -10,17 +10,9 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pydicomFile, testFile } from '../fixtures/paths.js';
 import { startApp, type RunningApp } from './support/app-process.js';
-import { dropFiles, launchBrowser } from './support/browser.js';
+import { dropFiles, launchBrowser, screenshotBothThemes } from './support/browser.js';
 
 const ARTIFACTS = join('test-artifacts', 'e2e');
-
-async function shoot(page: Page, name: string): Promise<void> {
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}-light.png`) });
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}-dark.png`) });
-  await page.emulateMedia({ colorScheme: 'light' });
-}
 
 describe('Import sessions screen (browser mode)', () => {
   let app: RunningApp;
@@ -61,7 +53,7 @@ describe('Import sessions screen (browser mode)', () => {
     const add = page.getByTestId('session-add-dialog');
     await expect.poll(() => add.isVisible()).toBe(true);
     await page.keyboard.type('Study intake');
-    await shoot(page, 'import-sessions-add-dialog');
+    await screenshotBothThemes(page, 'import-sessions-add-dialog');
     await page.keyboard.press('Enter');
     await expect.poll(() => row().count(), { timeout: 15_000 }).toBe(1);
     expect(await add.count()).toBe(0);
@@ -86,7 +78,7 @@ describe('Import sessions screen (browser mode)', () => {
     await expect
       .poll(() => page.getByTestId('session-last-import').innerText(), { timeout: 30_000 })
       .toContain('2 added');
-    await shoot(page, 'import-sessions-screen');
+    await screenshotBothThemes(page, 'import-sessions-screen');
   });
 
   it('tags the series of the session, by keyboard, with (n) counts', async () => {
@@ -101,7 +93,7 @@ describe('Import sessions screen (browser mode)', () => {
     await page.keyboard.type('Batch 7');
     await page.keyboard.press('Enter');
     expect(await dialog().getByTestId('tag-chip').allInnerTexts()).toEqual(['Reviewed', 'Batch 7']);
-    await shoot(page, 'action-tag-series-dialog');
+    await screenshotBothThemes(page, 'action-tag-series-dialog');
     await page.keyboard.press('Enter'); // empty field: Enter confirms
     await expect.poll(() => dialog().getAttribute('data-phase'), { timeout: 15_000 }).toBe('done');
     expect(await page.getByTestId('action-result').innerText()).toContain('2 series');
@@ -126,7 +118,7 @@ describe('Import sessions screen (browser mode)', () => {
     const confirm = page.getByTestId('session-delete-dialog');
     await expect.poll(() => confirm.isVisible()).toBe(true);
     expect(await confirm.innerText()).toContain('Delete 1 import session?');
-    await shoot(page, 'import-sessions-delete-dialog');
+    await screenshotBothThemes(page, 'import-sessions-delete-dialog');
     await page.keyboard.press('Enter');
     await expect.poll(() => row().count(), { timeout: 15_000 }).toBe(0);
     expect(await page.getByTestId('session-files').count()).toBe(0);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pydicomFile, testFile } from '../fixtures/paths.js';
 import { startRemoteBox, uploadTo, type RemoteBox } from './connections-remote-box.js';
 import { startApp, type RunningApp } from './support/app-process.js';
-import { launchBrowser } from './support/browser.js';
+import { launchBrowser, screenshotBothThemes } from './support/browser.js';
 
 const ARTIFACTS = join('test-artifacts', 'e2e');
 
@@ -27,14 +27,6 @@ describe('offline: the server stopped and the cached browse still working', () =
     page.getByTestId(`${level}-row`);
   const badges = () => page.getByTestId('cached-badge');
   const banner = () => page.getByTestId('offline-banner');
-
-  async function shoot(name: string): Promise<void> {
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.screenshot({ path: join(ARTIFACTS, `${name}-${scheme}.png`) });
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-  }
 
   async function drillDown(): Promise<void> {
     await rows('patient').filter({ hasText: 'anon270' }).click();
@@ -100,7 +92,7 @@ describe('offline: the server stopped and the cached browse still working', () =
     expect(await rows('study').innerText()).toContain('Statisk njurscintigrafi');
     expect(await rows('series').innerText()).toContain('NM');
     await expect.poll(() => badges().count()).toBe(4);
-    await shoot('offline-cached-browse');
+    await screenshotBothThemes(page, 'offline-cached-browse');
   });
 
   it('is online again with live data when the server is back, keeping the place', async () => {
@@ -114,6 +106,6 @@ describe('offline: the server stopped and the cached browse still working', () =
     // The selection survived the reload: the same image is still shown under the same series.
     expect(await rows('image').count()).toBe(1);
     expect(await page.locator('[data-testid="study-row"][aria-selected="true"]').count()).toBe(1);
-    await shoot('offline-back-online');
+    await screenshotBothThemes(page, 'offline-back-online');
   });
 });

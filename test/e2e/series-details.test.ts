@@ -10,18 +10,10 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pydicomFile, testFile } from '../fixtures/paths.js';
 import { startApp, type RunningApp } from './support/app-process.js';
-import { dropFiles, launchBrowser } from './support/browser.js';
+import { dropFiles, launchBrowser, screenshotBothThemes } from './support/browser.js';
 
 const ARTIFACTS = join('test-artifacts', 'e2e');
 const PETER = ['2062', '2392', '2693'].map((n) => pydicomFile(`dicomdir_98892001_CT5N_${n}.dcm`));
-
-async function shoot(page: Page, name: string): Promise<void> {
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}-light.png`) });
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}-dark.png`) });
-  await page.emulateMedia({ colorScheme: 'light' });
-}
 
 describe('series details and anonymization names (browser mode)', () => {
   let app: RunningApp;
@@ -125,7 +117,7 @@ describe('series details and anonymization names (browser mode)', () => {
       .toEqual(['Head CT']);
     expect(await typeNames()).toEqual(['Head CT']);
     await page.getByTestId('series-details').click({ position: { x: 2, y: 2 } });
-    await shoot(page, 'series-details-edit');
+    await screenshotBothThemes(page, 'series-details-edit');
   });
 
   it('removes chips by keyboard: Backspace in the empty input, then on the chip', async () => {
@@ -168,7 +160,7 @@ describe('series details and anonymization names (browser mode)', () => {
     await page.getByTestId('anon-length').fill('4');
     await expect.poll(() => name.inputValue()).toBe('anon 0001');
     await name.fill('Case^Zero');
-    await shoot(page, 'action-anonymize-names');
+    await screenshotBothThemes(page, 'action-anonymize-names');
     await page.getByTestId('action-confirm').click();
     await expect.poll(phase, { timeout: 30_000 }).toBe('done');
     await page.keyboard.press('Enter');

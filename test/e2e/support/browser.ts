@@ -48,3 +48,17 @@ export async function dropFiles(page: Page, selector: string, paths: string[]): 
   await page.dispatchEvent(selector, 'dragover', { dataTransfer });
   await page.dispatchEvent(selector, 'drop', { dataTransfer });
 }
+
+/** Where the e2e tests keep their screenshots (kept as CI artifacts, not committed). */
+export const ARTIFACTS = 'test-artifacts/e2e';
+
+/** Screenshots the page in light and in dark (`<name>-light.png`, `<name>-dark.png`), then back to light. */
+export async function screenshotBothThemes(page: Page, name: string): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    // Let transitions on theme colours settle before the picture.
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: `${ARTIFACTS}/${name}-${scheme}.png` });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
