@@ -452,6 +452,8 @@ export interface Api {
   };
   'exports.list': { args: void; result: ExportJob[] };
   'exports.reveal': { args: { exportId: string }; result: void };
+  /** Stops a running export: the download is aborted, its temporary file deleted, the job `canceled`. */
+  'exports.cancel': { args: { exportId: string }; result: ExportJob };
   'actions.summary': {
     args: { connectionId: string; selection: ActionSelection };
     result: SelectionSummary;
@@ -555,6 +557,7 @@ export const CHANNELS = [
   'exports.start',
   'exports.list',
   'exports.reveal',
+  'exports.cancel',
   'actions.summary',
   'actions.delete',
   'actions.anonymize',

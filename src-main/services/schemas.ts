@@ -118,6 +118,7 @@ export const schemas = {
     .strict(),
   'exports.list': none,
   'exports.reveal': z.object({ exportId: z.string().min(1).max(200) }).strict(),
+  'exports.cancel': z.object({ exportId: z.string().min(1).max(200) }).strict(),
   'actions.summary': z.object({ connectionId, selection }).strict(),
   'actions.delete': z.object({ connectionId, selection }).strict(),
   'actions.anonymize': z

@@ -277,10 +277,12 @@ export class SliceboxClient {
   }
 
   /** `GET /images/export?id=`: the zip of an export set, as a streaming response. */
-  openExportSet(id: number): Promise<Response> {
+  /** `signal` aborts the download (a canceled export). */
+  openExportSet(id: number, signal?: AbortSignal): Promise<Response> {
     return this.send('GET', '/images/export', 'download export set', {
       query: { id },
       timeoutMs: this.uploadTimeoutMs,
+      signal,
     });
   }
 
@@ -439,6 +441,7 @@ export class SliceboxClient {
       contentType?: string;
       auth?: boolean;
       timeoutMs?: number;
+      signal?: AbortSignal;
     },
   ): Promise<Response> {
     const url = new URL(this.api + path);
@@ -454,9 +457,15 @@ export class SliceboxClient {
         method,
         headers,
         body: options.body,
-        signal: AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
+        signal: options.signal
+          ? AbortSignal.any([
+              options.signal,
+              AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
+            ])
+          : AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
       });
     } catch (error) {
+      if (options.signal?.aborted) throw error;
       throw new SliceboxUnreachableError(operation, error);
     }
     if (res.status >= 400) {

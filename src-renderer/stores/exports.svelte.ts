@@ -47,6 +47,15 @@ export class ExportStore {
     }
   }
 
+  /** Stops a running export; the service answers the job as `canceled` (no file is left behind). */
+  async cancel(job: ExportJob): Promise<void> {
+    try {
+      this.#receive(await this.#bridge.invoke('exports.cancel', { exportId: job.id }));
+    } catch (error) {
+      this.#errors.report('Canceling the export', error);
+    }
+  }
+
   dismiss(job: ExportJob): void {
     this.jobs = this.jobs.filter((j) => j.id !== job.id);
   }

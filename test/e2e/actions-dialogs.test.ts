@@ -3,7 +3,7 @@
  * from the Browse screen's selection bar: Summary, Modify, Anonymize (confirm, then Anonymization
  * Details) and Delete (confirm). Each dialog is screenshotted in light and dark.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,10 +18,22 @@ describe('bulk-action dialogs (browser mode)', () => {
   let app: RunningApp;
   let browser: BrowserContext;
   let page: Page;
+  let auth: string;
+
+  /** The local box's API, as the app's superuser. */
+  async function api<T>(path: string): Promise<T> {
+    const res = await fetch(`${app.localboxApi}${path}`, { headers: { authorization: auth } });
+    expect(res.ok).toBe(true);
+    return (await res.json()) as T;
+  }
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
     app = await startApp();
+    const credentials = JSON.parse(
+      await readFile(join(app.dataDir, 'localbox-credentials.json'), 'utf8'),
+    ) as { user: string; password: string };
+    auth = 'Basic ' + Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64');
     browser = await launchBrowser();
     page = await browser.newPage();
     await page.goto(app.url);
@@ -142,5 +154,42 @@ describe('bulk-action dialogs (browser mode)', () => {
     expect(await page.getByTestId('action-result').innerText()).toContain('Deleted 1 image');
     await page.keyboard.press('Enter');
     await expect.poll(() => patient('anon270').count(), { timeout: 15_000 }).toBe(0);
+  });
+
+  it('Anonymize: Keep Names sends no names, so the profile decides the patient name', async () => {
+    type Patient = { id: number; patientName: { value: string } };
+    const before = await api<Patient[]>('/metadata/patients?count=100');
+    await dropFiles(page, '#drop', [testFile('test.dcm')]);
+    await expect.poll(() => patient('anon270').count(), { timeout: 60_000 }).toBe(1);
+
+    await runOn('anon270', 'anonymize');
+    await expect.poll(phase, { timeout: 15_000 }).toBe('confirm');
+    await page.keyboard.press('Enter');
+    await expect.poll(phase, { timeout: 15_000 }).toBe('details');
+    // The chosen name the primary button would have set; Keep Names must not use it.
+    const chosen = await dialog().locator('input[name="anonymized-name"]').first().inputValue();
+    expect(chosen).toMatch(/^anon \d+$/);
+    await dialog().getByTestId('anon-keep-names').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(phase, { timeout: 30_000 }).toBe('done');
+    expect(await page.getByTestId('action-result').innerText()).toContain('Anonymized 1 image');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => patient('anon270').count(), { timeout: 15_000 }).toBe(0);
+
+    const after = await api<Patient[]>('/metadata/patients?count=100');
+    const known = new Set(before.map((p) => p.id));
+    const added = after.filter((p) => !known.has(p.id));
+    expect(added).toHaveLength(1);
+    const name = added[0]!.patientName.value;
+    expect(name).not.toBe(chosen);
+    expect(name).not.toMatch(/^anon \d+$/);
+    const [image] = await api<{ id: number }[]>(`/metadata/patients/${added[0]!.id}/images`);
+    const attributes = await api<{ namePath: string[]; values: string[] }[]>(
+      `/images/${image!.id}/attributes`,
+    );
+    const value = (keyword: string) =>
+      attributes.find((a) => a.namePath.length === 1 && a.namePath[0] === keyword)?.values;
+    expect(value('PatientIdentityRemoved')).toEqual(['YES']);
+    expect(value('PatientName')).toEqual([name]);
   });
 });

@@ -136,6 +136,44 @@ describe('desktop export service against the local box', () => {
     expect((await service.start('local', { kind: 'series', ids: [1] })).state).toBe('canceled');
   });
 
+  it('cancels a running export mid-download: no file at the target, no temporary file left', async () => {
+    const exportsDir = join(dataDir, 'canceled');
+    let cancel: Promise<ExportJob> | undefined;
+    const seen: ExportJob[] = [];
+    // With progress on every chunk, the first chunk received cancels the job: the abort lands while
+    // the zip is still streaming, deterministically (no timing).
+    const service: ExportService = new ExportService(
+      connections,
+      (event, payload) => {
+        if (event !== 'exports.progress') return;
+        const job = payload as ExportJob;
+        seen.push(job);
+        if (!cancel && job.state === 'downloading' && job.bytesDone > 0) {
+          cancel = service.cancel(job.id);
+        }
+      },
+      { exportsDir, downloadUrl: (id) => `/download/${id}`, progressIntervalMs: 0 },
+    );
+    const patients = await connections.client('local').patients();
+    const peter = patients.find((p) => p.patientName.value.includes('Peter'))!;
+    const started = await service.start('local', { kind: 'patients', ids: [peter.id] });
+    await service.settle();
+    expect(cancel).toBeDefined();
+    const answered = await cancel!;
+    expect(answered).toMatchObject({ id: started.id, state: 'canceled' });
+    const [job] = service.list();
+    expect(job).toMatchObject({ id: started.id, state: 'canceled' });
+    expect(job!.downloadUrl).toBeUndefined();
+    expect(job!.error).toBeUndefined();
+    expect(seen.at(-1)).toMatchObject({ id: started.id, state: 'canceled' });
+    expect(seen.some((e) => e.state === 'done')).toBe(false);
+    expect(await readdir(exportsDir)).toEqual([]); // neither the zip nor a .partial
+    expect(service.downloadable(job!.id)).toBeUndefined();
+    // Canceling again (or a finished job) answers the job unchanged; an unknown id is not found.
+    expect((await service.cancel(started.id)).state).toBe('canceled');
+    await expect(service.cancel('nope')).rejects.toMatchObject({ code: 'not-found' });
+  });
+
   it('serves media (DICOM bytes and PNG) and image details', async () => {
     const media = new MediaService(connections, (path) => `/media/${path}`);
     expect(media.imageUrls('local', ids[0]!)).toEqual({

@@ -68,6 +68,8 @@ async function freeName(dir: string, name: string): Promise<string> {
 export class ExportService {
   private readonly jobs = new Map<string, ExportJob>();
   private readonly running = new Set<Promise<void>>();
+  /** Running jobs: what aborts each one and its run, which has cleaned up once it settles. */
+  private readonly active = new Map<string, { controller: AbortController; run: Promise<void> }>();
 
   constructor(
     private readonly connections: ConnectionService,
@@ -128,6 +130,22 @@ export class ExportService {
     await this.options.dialogs.revealFile(job.path);
   }
 
+  /**
+   * Cancels a running export: aborts the download, deletes the temporary file and marks the job
+   * `canceled` (nothing is left at the destination). Answers once that is done; a finished, failed or
+   * already canceled job is answered unchanged.
+   */
+  async cancel(exportId: string): Promise<ExportJob> {
+    const job = this.jobs.get(exportId);
+    if (!job) throw new ServiceError('not-found', `No export ${exportId}`);
+    const active = this.active.get(exportId);
+    if (active) {
+      active.controller.abort();
+      await active.run;
+    }
+    return { ...job };
+  }
+
   /** Waits for every running export (tests, shutdown). */
   async settle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
@@ -154,26 +172,41 @@ export class ExportService {
 
   private launch(job: ExportJob, selection: ExportSelection): void {
     this.publish(job);
-    const run = this.run(job, selection).catch((error: unknown) => {
-      this.connections.noteFailure(job.connectionId, error);
-      job.state = 'failed';
-      job.error = (error as Error)?.message ?? String(error);
+    const controller = new AbortController();
+    const run = this.run(job, selection, controller.signal).catch((error: unknown) => {
+      if (controller.signal.aborted) {
+        job.state = 'canceled';
+      } else {
+        this.connections.noteFailure(job.connectionId, error);
+        job.state = 'failed';
+        job.error = (error as Error)?.message ?? String(error);
+      }
       this.publish(job);
     });
     this.running.add(run);
-    void run.finally(() => this.running.delete(run));
+    this.active.set(job.id, { controller, run });
+    void run.finally(() => {
+      this.running.delete(run);
+      this.active.delete(job.id);
+    });
   }
 
-  private async run(job: ExportJob, selection: ExportSelection): Promise<void> {
+  private async run(
+    job: ExportJob,
+    selection: ExportSelection,
+    signal: AbortSignal,
+  ): Promise<void> {
     const client = this.connections.client(job.connectionId);
     const ids = await resolveImageIds(client, selection);
+    signal.throwIfAborted();
     if (ids.length === 0) throw new Error('The selection has no images to export');
     job.imageCount = ids.length;
     job.state = 'downloading';
     this.publish(job);
 
     const set = await client.createExportSet(ids);
-    const res = await client.openExportSet(set.id);
+    signal.throwIfAborted();
+    const res = await client.openExportSet(set.id, signal);
     if (!res.body) throw new Error('The server sent an empty export');
 
     const path = job.path!;
@@ -196,7 +229,9 @@ export class ExportService {
         Readable.fromWeb(res.body as WebReadableStream),
         counter,
         createWriteStream(temp, { flush: true, mode: 0o600 }),
+        { signal },
       );
+      signal.throwIfAborted(); // canceled after the last byte: still no file at the destination
       await rename(temp, path);
     } catch (error) {
       await rm(temp, { force: true });
