@@ -371,6 +371,66 @@ export interface ImportSessionItem {
   lastUpdated: number;
 }
 
+/** A box: a connection to another Slicebox for exchanging images (BEHAVIOR §12). */
+export interface BoxItem {
+  id: number;
+  name: string;
+  /** POLL: created here, the other side connects to `baseUrl`; PUSH: this server connects to the other. */
+  sendMethod: 'PUSH' | 'POLL';
+  online: boolean;
+  /** For a POLL box, the URL to give the other side's administrator. */
+  baseUrl: string;
+  /** The box's default anonymization options (BASIC_PROFILE left out), preselected by Send. */
+  defaultOptions: string[];
+}
+
+/** A DICOM node this server sends to with C-STORE (an SCU, BEHAVIOR §17). */
+export interface ScuItem {
+  id: number;
+  name: string;
+  aeTitle: string;
+  host: string;
+  port: number;
+}
+
+/** A DICOM receiver this server runs (an SCP, BEHAVIOR §16). */
+export interface ScpItem {
+  id: number;
+  name: string;
+  aeTitle: string;
+  port: number;
+}
+
+export type TransferStatus = 'WAITING' | 'PROCESSING' | 'FINISHED' | 'FAILED' | 'UNKNOWN';
+
+/** One box transaction: images queued for a box (outgoing) or received from one (incoming). */
+export interface TransferItem {
+  id: number;
+  direction: 'outgoing' | 'incoming';
+  boxId: number;
+  boxName: string;
+  /** Images sent (outgoing) or received (incoming) so far. */
+  done: number;
+  /** Incoming only: images that were new to this server. */
+  added: number | null;
+  total: number;
+  status: TransferStatus;
+  created: number;
+  updated: number;
+}
+
+/** `network.transfers`: the newest box transactions, each list newest first. */
+export interface TransfersSnapshot {
+  outgoing: TransferItem[];
+  incoming: TransferItem[];
+}
+
+/** `actions.send`: what was queued, and the outgoing transaction to follow (null when not found). */
+export interface SendResult {
+  queued: number;
+  transactionId: number | null;
+}
+
 /** Every call: channel name → argument and result. */
 export interface Api {
   'app.info': { args: void; result: AppInfo };
@@ -510,6 +570,56 @@ export interface Api {
     args: { connectionId: string; sessionIds: number[]; add: string[]; remove: number[] };
     result: { series: number };
   };
+  /** Boxes of the connection's server (`GET /boxes`). */
+  'network.boxes': { args: { connectionId: string }; result: BoxItem[] };
+  /** Creates a POLL box (admin): answers it with the URL to give the other side. */
+  'network.createBoxConnection': {
+    args: { connectionId: string; name: string; defaultOptions: string[] };
+    result: BoxItem;
+  };
+  /** Creates a PUSH box (admin) from the URL the other side's administrator gave. */
+  'network.connectBox': {
+    args: { connectionId: string; name: string; baseUrl: string; defaultOptions: string[] };
+    result: BoxItem;
+  };
+  'network.removeBox': { args: { connectionId: string; boxId: number }; result: void };
+  'network.scus': { args: { connectionId: string }; result: ScuItem[] };
+  'network.addScu': {
+    args: { connectionId: string; name: string; aeTitle: string; host: string; port: number };
+    result: ScuItem;
+  };
+  'network.removeScu': { args: { connectionId: string; scuId: number }; result: void };
+  'network.scps': { args: { connectionId: string }; result: ScpItem[] };
+  'network.addScp': {
+    args: { connectionId: string; name: string; aeTitle: string; port: number };
+    result: ScpItem;
+  };
+  'network.removeScp': { args: { connectionId: string; scpId: number }; result: void };
+  /** The newest 100 outgoing and incoming box transactions. */
+  'network.transfers': { args: { connectionId: string }; result: TransfersSnapshot };
+  'network.removeTransfer': {
+    args: { connectionId: string; direction: 'outgoing' | 'incoming'; transferId: number };
+    result: void;
+  };
+  /**
+   * Queues the selection's images for a box (`POST /boxes/{id}/send`), anonymized on the way with the
+   * options (BASIC_PROFILE always) and, unless Keep Names, the PatientName per patient.
+   */
+  'actions.send': {
+    args: {
+      connectionId: string;
+      selection: ActionSelection;
+      boxId: number;
+      options: string[];
+      patientNames?: AnonymizePatientName[];
+    };
+    result: SendResult;
+  };
+  /** Sends the selection's images to a DICOM node with C-STORE (`POST /scus/{id}/send`). */
+  'actions.sendToScu': {
+    args: { connectionId: string; selection: ActionSelection; scuId: number };
+    result: { sent: number };
+  };
 }
 
 export type Channel = keyof Api;
@@ -572,6 +682,20 @@ export const CHANNELS = [
   'importSessions.remove',
   'importSessions.images',
   'importSessions.tagSeries',
+  'network.boxes',
+  'network.createBoxConnection',
+  'network.connectBox',
+  'network.removeBox',
+  'network.scus',
+  'network.addScu',
+  'network.removeScu',
+  'network.scps',
+  'network.addScp',
+  'network.removeScp',
+  'network.transfers',
+  'network.removeTransfer',
+  'actions.send',
+  'actions.sendToScu',
 ] as const satisfies readonly Channel[];
 
 export const EVENTS = [

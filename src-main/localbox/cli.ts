@@ -1,23 +1,34 @@
 /**
- * `node out/main/localbox.js [--port 5000] [--host 127.0.0.1] [--data ./data] [--user admin] [--password admin]`
+ * `node out/main/localbox.js [--port 5000] [--host 127.0.0.1] [--data ./data] [--user admin] [--password admin]
+ *   [--public-url https://box.example.org] [--dicom-host 127.0.0.1]`
+ * `--public-url`: how remote Slicebox servers reach this box (POLL box base URLs, BEHAVIOR §12.2); default the
+ * listen address and port. `--dicom-host`: the address the SCPs' DICOM listeners bind (default 127.0.0.1).
  * Superuser also from SLICEBOX_SUPERUSER / SLICEBOX_SUPERUSER_PASSWORD (flags win).
  * Prints `Local box ready at http://HOST:PORT` once listening (and sends `{type:'ready', url}` over IPC when
  * forked); stops cleanly on SIGTERM/SIGINT. Bad arguments exit with status 2.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SUPERUSER } from './config.js';
+import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SUPERUSER, checkPublicUrl } from './config.js';
 import { startLocalbox } from './server.js';
 
 const USAGE =
-  'Usage: localbox [--port <0-65535>] [--host <address>] [--data <dir>] [--user <name>] [--password <password>]';
+  'Usage: localbox [--port <0-65535>] [--host <address>] [--data <dir>] [--user <name>] [--password <password>] [--public-url <url>] [--dicom-host <address>]';
 
 function fail(message: string): never {
   process.stderr.write(`localbox: ${message}\n${USAGE}\n`);
   process.exit(2);
 }
 
-function parse(): { port: number; host: string; data: string; user: string; password: string } {
+function parse(): {
+  port: number;
+  host: string;
+  data: string;
+  user: string;
+  password: string;
+  publicUrl?: string;
+  dicomHost?: string;
+} {
   let values;
   try {
     ({ values } = parseArgs({
@@ -28,6 +39,8 @@ function parse(): { port: number; host: string; data: string; user: string; pass
         data: { type: 'string' },
         user: { type: 'string' },
         password: { type: 'string' },
+        'public-url': { type: 'string' },
+        'dicom-host': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -51,7 +64,22 @@ function parse(): { port: number; host: string; data: string; user: string; pass
     values.password ?? process.env.SLICEBOX_SUPERUSER_PASSWORD ?? DEFAULT_SUPERUSER.password;
   if (user === '') fail('the superuser name must not be empty');
   if (password === '') fail('the superuser password must not be empty');
-  return { port: Number(portText), host, data: resolve(data), user, password };
+  const publicUrl = values['public-url'];
+  if (publicUrl !== undefined) {
+    const problem = checkPublicUrl(publicUrl);
+    if (problem) fail(problem);
+  }
+  const dicomHost = values['dicom-host'];
+  if (dicomHost !== undefined && dicomHost.trim() === '') fail('--dicom-host must not be empty');
+  return {
+    port: Number(portText),
+    host,
+    data: resolve(data),
+    user,
+    password,
+    ...(publicUrl !== undefined ? { publicUrl } : {}),
+    ...(dicomHost !== undefined ? { dicomHost: dicomHost.trim() } : {}),
+  };
 }
 
 async function main(): Promise<void> {
@@ -61,6 +89,8 @@ async function main(): Promise<void> {
     host: args.host,
     port: args.port,
     superuser: { user: args.user, password: args.password },
+    ...(args.publicUrl !== undefined ? { publicUrl: args.publicUrl } : {}),
+    ...(args.dicomHost !== undefined ? { dicomHost: args.dicomHost } : {}),
     // POST /api/system/stop ends the process, as Slicebox does (BEHAVIOR §7.3).
     onStopRequested: () => stop('POST /api/system/stop'),
   });

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import { AnonymizationKeyStore, AnonymizationService } from './anonymization-store/index.js';
+import { BoxService } from './boxes/box-service.js';
+import type { BoxOptions } from './boxes/box-service.js';
 import { openDatabase } from './db/open.js';
 import { ExportSets } from './exporting/export-sets.js';
 import { filterDicomFile } from './filtering/apply-filters.js';
@@ -25,11 +27,19 @@ import { Authenticator } from './users/authenticator.js';
 import { SessionStore } from './users/sessions.js';
 import { ensureSuperuser } from './users/superuser.js';
 import { UserStore } from './users/user-store.js';
+import { ScpListeners } from './dimse/scp-listener.js';
+import { ScpStore } from './dimse/scp-store.js';
+import { ScuService } from './dimse/scu-sender.js';
+import { ScuStore } from './dimse/scu-store.js';
 
 export interface EngineConfig {
   dataDir: string;
   superuser: { user: string; password: string };
   sessionTimeoutMs: number;
+  /** Address the SCP listeners bind (§16). Default 127.0.0.1; `0.0.0.0` opens them to the network. */
+  dicomHost?: string;
+  /** Box worker timing (tests use short ticks); defaults per BEHAVIOR.md §12.7, §13.3. */
+  boxes?: BoxOptions;
 }
 
 export interface Engine {
@@ -59,6 +69,13 @@ export interface Engine {
   seriesTypes: SeriesTypeStore;
   seriesTypeUpdater: SeriesTypeUpdater;
   filters: FilterStore;
+  /** Boxes and the box transfer protocol (§12, §13); PUSH box workers run from engine open to close. */
+  boxes: BoxService;
+  /** SCPs with their DICOM listeners (§16) and SCUs with C-STORE sending (§17). */
+  scps: ScpStore;
+  scpListeners: ScpListeners;
+  scus: ScuStore;
+  scuService: ScuService;
   close(): void;
 }
 
@@ -109,15 +126,49 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
       seriesTypes,
       seriesTypeUpdater,
       filters,
+      boxes: new BoxService(() => engine, db, config.boxes),
+      scps: new ScpStore(db),
+      scpListeners: new ScpListeners({
+        host: config.dicomHost ?? '127.0.0.1',
+        tmpDir: files.tmpDir,
+        store: (tempPath, source) =>
+          ingest.ingest(tempPath, { source, sopClasses: 'image-data', reverseAnonymization: true }),
+        log: (type, message) => logSafely(log, type, 'SCP', message),
+      }),
+      scus: new ScuStore(db),
+      scuService: new ScuService({
+        storedPath: (imageId) => (files.exists(imageId) ? files.pathOf(imageId) : undefined),
+        log: (type, message) => logSafely(log, type, 'SCU', message),
+      }),
       close() {
+        // Listeners stop accepting at once; open associations are dropped (their temp files are removed).
+        engine.scpListeners.stopAll();
         clearInterval(sweeper);
+        engine.boxes.stop();
         seriesTypeUpdater.stop();
         db.close();
       },
     };
+    engine.boxes.start();
+    // One DICOM listener per SCP row; a port that cannot be bound is logged, the engine opens anyway.
+    await Promise.all(engine.scps.all().map((scp) => engine.scpListeners.start(scp)));
     return engine;
   } catch (e) {
     db.close();
     throw e;
+  }
+}
+
+/** DICOM network events are logged from callbacks that may run while or after the engine closes. */
+function logSafely(
+  log: LogStore,
+  type: 'INFO' | 'WARN' | 'ERROR',
+  subject: string,
+  message: string,
+): void {
+  try {
+    log.add(type, subject, message);
+  } catch {
+    // The database is closed: nothing to record into.
   }
 }

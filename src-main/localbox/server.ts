@@ -8,6 +8,8 @@ import {
   DEFAULT_SUPERUSER,
   SLICEBOX_API_VERSION,
 } from './config.js';
+import type { BoxOptions } from './boxes/box-service.js';
+import { apiBaseUrl } from './config.js';
 import { openEngine } from './engine.js';
 import { buildApp } from './http/app.js';
 
@@ -21,6 +23,16 @@ export interface LocalboxOptions {
   superuser?: { user: string; password: string };
   sessionTimeoutMs?: number;
   logger?: boolean;
+  /**
+   * The URL under which remote Slicebox servers reach this box, without `/api` (e.g. `https://box.example.org`).
+   * POLL boxes' base URLs are `<publicUrl>/api/transactions/<token>` (§12.2). Default: the address this box
+   * listens on, with the actual port (DECISIONS.md).
+   */
+  publicUrl?: string;
+  /** Box worker timing (tests use short ticks). */
+  boxes?: BoxOptions;
+  /** Address the SCP (DICOM) listeners bind (§16). Default 127.0.0.1. */
+  dicomHost?: string;
   /**
    * Called ~1 s after an administrator's `POST /system/stop` (§7.3). Default: close the server and the engine.
    * The CLI passes a callback that also exits the process.
@@ -45,6 +57,8 @@ export async function startLocalbox(opts: LocalboxOptions): Promise<Localbox> {
     dataDir: opts.dataDir,
     superuser: opts.superuser ?? { ...DEFAULT_SUPERUSER },
     sessionTimeoutMs: opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+    ...(opts.boxes ? { boxes: opts.boxes } : {}),
+    ...(opts.dicomHost !== undefined ? { dicomHost: opts.dicomHost } : {}),
   });
   let app;
   // The default stop action closes this box (created below, before any request can arrive).
@@ -65,6 +79,7 @@ export async function startLocalbox(opts: LocalboxOptions): Promise<Localbox> {
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
+  engine.boxes.apiBaseUrl = apiBaseUrl(opts.publicUrl, urlHost(host), port);
   let closing: Promise<void> | undefined;
   const box: Localbox = {
     url: `http://${urlHost(host)}:${port}`,

@@ -16,6 +16,8 @@ import type { SecretStore } from './connections/secret-store.js';
 import { createHandlerTable, type HandlerTable } from './handlers.js';
 import { ImportService } from './imports/import-service.js';
 import { ActionService } from './actions/action-service.js';
+import { SendService } from './actions/send-service.js';
+import { NetworkService } from './network/network-service.js';
 import { ImportSessionService } from './import-sessions/import-session-service.js';
 import { ExportService, type Dialogs } from './exports/export-service.js';
 import { ImageDetailsService } from './media/image-details.js';
@@ -120,6 +122,8 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
 
   const actions = new ActionService(connections);
   const importSessions = new ImportSessionService(connections, actions);
+  const sending = new SendService(connections);
+  const network = new NetworkService(connections);
 
   const handlers = createHandlerTable({
     'app.info': async () => ({
@@ -186,6 +190,25 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
       importSessions.images(connectionId, sessionId),
     'importSessions.tagSeries': ({ connectionId, sessionIds, add, remove }) =>
       importSessions.tagSeries(connectionId, sessionIds, add, remove),
+    'network.boxes': ({ connectionId }) => network.boxes(connectionId),
+    'network.createBoxConnection': ({ connectionId, name, defaultOptions }) =>
+      network.createBoxConnection(connectionId, name, defaultOptions),
+    'network.connectBox': ({ connectionId, name, baseUrl, defaultOptions }) =>
+      network.connectBox(connectionId, name, baseUrl, defaultOptions),
+    'network.removeBox': ({ connectionId, boxId }) => network.removeBox(connectionId, boxId),
+    'network.scus': ({ connectionId }) => network.scus(connectionId),
+    'network.addScu': ({ connectionId, ...scu }) => network.addScu(connectionId, scu),
+    'network.removeScu': ({ connectionId, scuId }) => network.removeScu(connectionId, scuId),
+    'network.scps': ({ connectionId }) => network.scps(connectionId),
+    'network.addScp': ({ connectionId, ...scp }) => network.addScp(connectionId, scp),
+    'network.removeScp': ({ connectionId, scpId }) => network.removeScp(connectionId, scpId),
+    'network.transfers': ({ connectionId }) => network.transfers(connectionId),
+    'network.removeTransfer': ({ connectionId, direction, transferId }) =>
+      network.removeTransfer(connectionId, direction, transferId),
+    'actions.send': ({ connectionId, selection, boxId, options: names, patientNames }) =>
+      sending.sendToBox(connectionId, selection, boxId, names, patientNames),
+    'actions.sendToScu': ({ connectionId, selection, scuId }) =>
+      sending.sendToScu(connectionId, selection, scuId),
   });
 
   return {

@@ -37,6 +37,15 @@ const tagChanges = {
   add: z.array(z.string().trim().min(1).max(180)).max(100),
   remove: z.array(id).max(1000),
 };
+/** Anonymization option names (BASIC_PROFILE is implied). */
+const optionNames = z.array(z.string().min(1).max(100)).max(50);
+/** Anonymization Details' PatientName per patient; absent: Keep Names. */
+const patientNames = z
+  .array(z.object({ patientId: id, name: z.string().max(200) }).strict())
+  .max(100_000)
+  .optional();
+const boxName = z.string().trim().min(1).max(200);
+const nodeName = z.string().trim().min(1).max(200);
 
 export const schemas = {
   'app.info': none,
@@ -125,11 +134,8 @@ export const schemas = {
     .object({
       connectionId,
       selection,
-      options: z.array(z.string().min(1).max(100)).max(50),
-      patientNames: z
-        .array(z.object({ patientId: id, name: z.string().max(200) }).strict())
-        .max(100_000)
-        .optional(),
+      options: optionNames,
+      patientNames,
     })
     .strict(),
   'actions.patients': z.object({ connectionId, selection }).strict(),
@@ -158,4 +164,41 @@ export const schemas = {
   'importSessions.remove': z.object({ connectionId, sessionIds }).strict(),
   'importSessions.images': z.object({ connectionId, sessionId: id }).strict(),
   'importSessions.tagSeries': z.object({ connectionId, sessionIds, ...tagChanges }).strict(),
+  'network.boxes': z.object({ connectionId }).strict(),
+  'network.createBoxConnection': z
+    .object({ connectionId, name: boxName, defaultOptions: optionNames })
+    .strict(),
+  'network.connectBox': z
+    .object({
+      connectionId,
+      name: boxName,
+      baseUrl: z.string().trim().min(1).max(2000),
+      defaultOptions: optionNames,
+    })
+    .strict(),
+  'network.removeBox': z.object({ connectionId, boxId: id }).strict(),
+  'network.scus': z.object({ connectionId }).strict(),
+  'network.addScu': z
+    .object({
+      connectionId,
+      name: nodeName,
+      aeTitle: z.string().max(64),
+      host: z.string().trim().min(1).max(255),
+      port: z.number().int(),
+    })
+    .strict(),
+  'network.removeScu': z.object({ connectionId, scuId: id }).strict(),
+  'network.scps': z.object({ connectionId }).strict(),
+  'network.addScp': z
+    .object({ connectionId, name: nodeName, aeTitle: z.string().max(64), port: z.number().int() })
+    .strict(),
+  'network.removeScp': z.object({ connectionId, scpId: id }).strict(),
+  'network.transfers': z.object({ connectionId }).strict(),
+  'network.removeTransfer': z
+    .object({ connectionId, direction: z.enum(['outgoing', 'incoming']), transferId: id })
+    .strict(),
+  'actions.send': z
+    .object({ connectionId, selection, boxId: id, options: optionNames, patientNames })
+    .strict(),
+  'actions.sendToScu': z.object({ connectionId, selection, scuId: id }).strict(),
 } satisfies Record<Channel, z.ZodType>;

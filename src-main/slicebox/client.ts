@@ -6,6 +6,12 @@
 import { open } from 'node:fs/promises';
 import type {
   AnonymizationOption,
+  Box,
+  BulkAnonymizationData,
+  IncomingTransaction,
+  OutgoingTransaction,
+  ScpData,
+  ScuData,
   ImageAttribute,
   ImageInformation,
   ImportSession,
@@ -390,6 +396,92 @@ export class SliceboxClient {
       'remove series type',
       { parse: 'none' },
     );
+  }
+
+  // ── boxes, transactions, SCPs, SCUs ───────────────────────────────────────
+  boxes(params: { startindex?: number; count?: number } = {}): Promise<Box[]> {
+    return this.request('GET', '/boxes', 'list boxes', { query: { ...params } });
+  }
+
+  /** `POST /boxes/createconnection` (admin): a POLL box; its `baseUrl` is for the other side. */
+  createBoxConnection(name: string, options: string[]): Promise<Box> {
+    return this.request('POST', '/boxes/createconnection', 'create box connection', {
+      json: { name, defaultProfile: { options: options.map((o) => ({ name: o })) } },
+    });
+  }
+
+  /** `POST /boxes/connect` (admin): a PUSH box to the URL the other side created. */
+  connectBox(name: string, baseUrl: string, options: string[]): Promise<Box> {
+    return this.request('POST', '/boxes/connect', 'connect box', {
+      json: { name, baseUrl, defaultProfile: { options: options.map((o) => ({ name: o })) } },
+    });
+  }
+
+  async removeBox(id: number): Promise<void> {
+    await this.request('DELETE', `/boxes/${id}`, 'remove box', { parse: 'none' });
+  }
+
+  /** `POST /boxes/{id}/send`: queues the images (one outgoing transaction); 204, no body. */
+  async sendToBox(boxId: number, body: BulkAnonymizationData): Promise<void> {
+    await this.request('POST', `/boxes/${boxId}/send`, 'send to box', {
+      json: body,
+      parse: 'none',
+    });
+  }
+
+  outgoingTransactions(
+    params: { startindex?: number; count?: number } = {},
+  ): Promise<OutgoingTransaction[]> {
+    return this.request('GET', '/boxes/outgoing', 'list outgoing transactions', {
+      query: { ...params },
+    });
+  }
+
+  incomingTransactions(
+    params: { startindex?: number; count?: number } = {},
+  ): Promise<IncomingTransaction[]> {
+    return this.request('GET', '/boxes/incoming', 'list incoming transactions', {
+      query: { ...params },
+    });
+  }
+
+  async removeTransaction(direction: 'outgoing' | 'incoming', id: number): Promise<void> {
+    await this.request('DELETE', `/boxes/${direction}/${id}`, `remove ${direction} transaction`, {
+      parse: 'none',
+    });
+  }
+
+  scus(params: { startindex?: number; count?: number } = {}): Promise<ScuData[]> {
+    return this.request('GET', '/scus', 'list SCUs', { query: { ...params } });
+  }
+
+  addScu(scu: Omit<ScuData, 'id'>): Promise<ScuData> {
+    return this.request('POST', '/scus', 'add SCU', { json: { id: -1, ...scu } });
+  }
+
+  async removeScu(id: number): Promise<void> {
+    await this.request('DELETE', `/scus/${id}`, 'remove SCU', { parse: 'none' });
+  }
+
+  /** `POST /scus/{id}/send`: C-STORE of every image over one association; 204 when all went. */
+  async sendToScu(scuId: number, imageIds: number[]): Promise<void> {
+    await this.request('POST', `/scus/${scuId}/send`, 'send to SCU', {
+      json: imageIds,
+      parse: 'none',
+      timeoutMs: this.uploadTimeoutMs,
+    });
+  }
+
+  scps(params: { startindex?: number; count?: number } = {}): Promise<ScpData[]> {
+    return this.request('GET', '/scps', 'list SCPs', { query: { ...params } });
+  }
+
+  addScp(scp: Omit<ScpData, 'id'>): Promise<ScpData> {
+    return this.request('POST', '/scps', 'add SCP', { json: { id: -1, ...scp } });
+  }
+
+  async removeScp(id: number): Promise<void> {
+    await this.request('DELETE', `/scps/${id}`, 'remove SCP', { parse: 'none' });
   }
 
   // ── plumbing ──────────────────────────────────────────────────────────────

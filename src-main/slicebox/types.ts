@@ -185,3 +185,111 @@ export interface ImageInformation {
   minimumPixelValue: number;
   maximumPixelValue: number;
 }
+
+// ── boxes, transactions, SCPs, SCUs (BEHAVIOR §12, §13, §16, §17) ─────────────
+
+/** An anonymization profile: the confidentiality options by name (BEHAVIOR §5.5). */
+export interface AnonymizationProfile {
+  options: { name: string }[];
+}
+
+export type BoxSendMethod = 'PUSH' | 'POLL';
+
+export interface Box {
+  id: number;
+  name: string;
+  token: string;
+  baseUrl: string;
+  sendMethod: BoxSendMethod;
+  defaultProfile: AnonymizationProfile;
+  online: boolean;
+}
+
+/** Input of `POST /boxes/createconnection`. */
+export interface RemoteBoxConnectionData {
+  name: string;
+  defaultProfile: AnonymizationProfile;
+}
+
+/** Input of `POST /boxes/connect`. */
+export interface RemoteBox {
+  name: string;
+  baseUrl: string;
+  defaultProfile: AnonymizationProfile;
+}
+
+export type BoxTransactionStatusName = 'WAITING' | 'PROCESSING' | 'FINISHED' | 'FAILED' | 'UNKNOWN';
+
+export interface BoxTransactionStatus {
+  status: BoxTransactionStatusName;
+}
+
+export interface OutgoingTransaction {
+  id: number;
+  boxId: number;
+  boxName: string;
+  profile: AnonymizationProfile;
+  sentImageCount: number;
+  totalImageCount: number;
+  created: number;
+  updated: number;
+  status: BoxTransactionStatusName;
+}
+
+export interface OutgoingImage {
+  id: number;
+  outgoingTransactionId: number;
+  imageId: number;
+  sequenceNumber: number;
+  sent: boolean;
+}
+
+export interface OutgoingTransactionImage {
+  transaction: OutgoingTransaction;
+  image: OutgoingImage;
+}
+
+export interface FailedOutgoingTransactionImage {
+  transactionImage: OutgoingTransactionImage;
+  message: string;
+}
+
+export interface IncomingTransaction {
+  id: number;
+  boxId: number;
+  boxName: string;
+  outgoingTransactionId: number;
+  receivedImageCount: number;
+  addedImageCount: number;
+  totalImageCount: number;
+  created: number;
+  updated: number;
+  status: BoxTransactionStatusName;
+}
+
+/** A tag value set on one image when it is anonymized (send, bulk anonymize). */
+export interface ImageTagValues {
+  imageId: number;
+  tagValues: { tagPath: TagPath; value: string }[];
+}
+
+/** `POST /boxes/{id}/send`, `POST /anonymization/anonymize`. */
+export interface BulkAnonymizationData {
+  profile: AnonymizationProfile;
+  imageTagValuesSet: ImageTagValues[];
+}
+
+export interface ScpData {
+  id: number;
+  name: string;
+  aeTitle: string;
+  port: number;
+}
+
+export interface ScuData {
+  id: number;
+  name: string;
+  aeTitle: string;
+  host: string;
+  port: number;
+}

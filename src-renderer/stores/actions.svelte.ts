@@ -1,12 +1,13 @@
 /**
- * The bulk actions of Slicebox's row menu (Summary, Download, Tag Series, Anonymize, Modify, Delete) on a
- * selection of patients, studies, series or images. Any screen calls `actions.open(kind, connectionId,
- * selection)`; `ActionDialogs` (rendered once by App) shows the dialog of the open action. `completed`
+ * The bulk actions of Slicebox's row menu (Summary, Send, Send to SCP, Download, Tag Series, Anonymize,
+ * Modify, Delete) on a selection of patients, studies, series or images. Any screen calls
+ * `actions.open(kind, connectionId, selection)`; `ActionDialogs` (rendered once by App) shows the dialog of the open action. `completed`
  * increases after every action that changed data, so lists can reload.
  */
 import type { ActionSelection, Bridge } from '../../src-preload/contract.js';
 
-export type ActionKind = 'summary' | 'export' | 'tagSeries' | 'anonymize' | 'modify' | 'delete';
+export type ActionKind =
+  'summary' | 'send' | 'sendToScu' | 'export' | 'tagSeries' | 'anonymize' | 'modify' | 'delete';
 
 export interface OpenAction {
   /** Increases with every open, so a dialog reopened for the same selection starts afresh. */

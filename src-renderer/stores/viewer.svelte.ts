@@ -56,6 +56,8 @@ export class ViewerStore {
   message = $state('');
   current = $state.raw<ViewerFrame | null>(null);
   detailsOpen = $state(false);
+  /** The thumbnail strip under the image (Slicebox's Display tab), shown for series of 2+ images. */
+  thumbnailsOpen = $state(true);
   attributes = $state.raw<ImageAttributeItem[] | null>(null);
   attributesFor = $state<number | null>(null);
   attributesError = $state('');
@@ -174,6 +176,23 @@ export class ViewerStore {
       this.#urls.set(imageId, urls);
     }
     return urls;
+  }
+
+  /**
+   * A small rendering of an image's first frame by the server (`/png?imageheight=`), for the thumbnail
+   * strip; the server windows it by its own default.
+   */
+  async thumbnailUrl(imageId: number, height: number): Promise<string> {
+    const urls = await this.#urlsOf(imageId);
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a one-off URL, not state
+    const url = new URL(urls.pngUrl, location.href);
+    url.searchParams.set('framenumber', '1');
+    url.searchParams.set('imageheight', String(height));
+    return url.href;
+  }
+
+  toggleThumbnails(): void {
+    this.thumbnailsOpen = !this.thumbnailsOpen;
   }
 
   #key(imageId: number): string {

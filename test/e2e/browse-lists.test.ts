@@ -201,9 +201,11 @@ describe('browse lists (browser mode)', () => {
     // Shift+F10 opens the actions menu on the selection; Escape closes it and focus returns.
     await page.keyboard.press('Shift+F10');
     const menu = page.getByTestId('selection-menu');
-    await expect.poll(() => menu.getByRole('menuitem').count()).toBe(6);
+    await expect.poll(() => menu.getByRole('menuitem').count()).toBe(8);
     expect(await menu.getByRole('menuitem').allInnerTexts()).toEqual([
       'Summary…',
+      'Send…',
+      'Send to SCP…',
       'Download / export…',
       'Tag series…',
       'Anonymize…',

@@ -226,7 +226,37 @@ describe('viewer and export (browser mode)', () => {
     await expect.poll(() => viewer.getAttribute('data-index')).toBe('4');
     await page.keyboard.press('1');
     await expect.poll(() => page.getByTestId('viewer-window').innerText()).toBe('W 400 / L 40');
+
+    // The thumbnail strip: one server-rendered thumbnail per slice, the current one marked; a click
+    // shows that slice; T hides and shows the strip.
+    const thumbs = page.getByTestId('viewer-thumbnail');
+    expect(await thumbs.count()).toBe(5);
+    await expect
+      .poll(
+        () =>
+          thumbs
+            .locator('img')
+            .evaluateAll(
+              (imgs) =>
+                imgs.filter(
+                  (i) =>
+                    (i as HTMLImageElement).complete &&
+                    (i as HTMLImageElement).naturalHeight === 64,
+                ).length,
+            ),
+        { timeout: 20_000 },
+      )
+      .toBe(5);
+    expect(await thumbs.nth(4).getAttribute('aria-selected')).toBe('true');
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-ct-light.png') });
+    await thumbs.nth(2).click();
+    await expect.poll(() => viewer.getAttribute('data-index')).toBe('2');
+    expect(await thumbs.nth(2).getAttribute('aria-selected')).toBe('true');
+    await viewer.focus();
+    await page.keyboard.press('t');
+    await expect.poll(() => page.getByTestId('viewer-thumbnails').count()).toBe(0);
+    await page.keyboard.press('t');
+    await expect.poll(() => page.getByTestId('viewer-thumbnails').count()).toBe(1);
     await page.keyboard.press('Escape');
   });
 

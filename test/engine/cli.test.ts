@@ -98,13 +98,17 @@ test('POST /api/system/stop ends a forked engine with 0, IPC channel and all', a
   expect(await exited).toBe(0);
 });
 
-test.each([[['--port', 'abc']], [['--port', '70000']], [['--nope']], [['positional']]])(
-  'bad arguments %j → exit 2',
-  async (args) => {
-    const child = spawn(process.execPath, [BUNDLE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    expect(await exitOf(child)).toBe(2);
-    expect(stderr).toMatch(/^localbox: /);
-  },
-);
+test.each([
+  [['--port', 'abc']],
+  [['--port', '70000']],
+  [['--nope']],
+  [['positional']],
+  [['--dicom-host', ' ']],
+  [['--public-url', 'not a url']],
+])('bad arguments %j → exit 2', async (args) => {
+  const child = spawn(process.execPath, [BUNDLE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  expect(await exitOf(child)).toBe(2);
+  expect(stderr).toMatch(/^localbox: /);
+});

@@ -10,6 +10,7 @@ import { NOT_JSON } from './bodies.js';
 import { errorHandler, HttpError } from './errors.js';
 import { sendText } from './replies.js';
 import { registerAnonymizationRoutes } from './routes/anonymization.js';
+import { registerBoxRoutes } from './routes/boxes.js';
 import { registerDictionaryRoutes } from './routes/dictionary.js';
 import { registerFilteringRoutes } from './routes/filtering.js';
 import { registerImageDeleteRoutes } from './routes/images-delete.js';
@@ -22,9 +23,12 @@ import { registerImportRoutes } from './routes/import.js';
 import { registerLogRoutes } from './routes/log.js';
 import { registerMetadataQueryRoutes } from './routes/metadata-query.js';
 import { registerMetadataRoutes } from './routes/metadata.js';
+import { registerScpRoutes } from './routes/scps.js';
+import { registerScuRoutes } from './routes/scus.js';
 import { registerSeriesTagRoutes } from './routes/seriestags.js';
 import { registerSeriesTypeRoutes } from './routes/seriestypes.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { registerTransactionRoutes } from './routes/transactions.js';
 import { registerUserRoutes } from './routes/users.js';
 import { Routes } from './routing.js';
 
@@ -135,6 +139,10 @@ export async function buildApp(engine: Engine, options: AppOptions): Promise<Fas
   registerImportRoutes(routes, engine);
   registerLogRoutes(routes, engine);
   registerAnonymizationRoutes(routes, engine);
+  registerBoxRoutes(routes, engine);
+  registerTransactionRoutes(routes, engine);
+  registerScpRoutes(routes, engine);
+  registerScuRoutes(routes, engine);
   routes.finish();
   return app;
 }

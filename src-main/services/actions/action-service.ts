@@ -15,36 +15,16 @@ import type {
   TagMappingDraft,
 } from '../../../src-preload/contract.js';
 import { SliceboxHttpError, type SliceboxClient } from '../../slicebox/client.js';
-import type { Image, TagPath } from '../../slicebox/types.js';
+import type { TagPath } from '../../slicebox/types.js';
 import { ServiceError } from '../service-error.js';
 import { resolveImageIds, resolveImages, resolveSeriesIds } from '../selection/resolve-images.js';
+import { anonymizationBody, patientsOf } from './anonymization-body.js';
+import { eachLimited } from './each-limited.js';
 import { parseTagPath, toTagPath } from './tag-path.js';
 
 /** What the action service needs of the connections: a client per connection. */
 export interface ActionConnections {
   client(connectionId: string): SliceboxClient;
-}
-
-const BASIC_PROFILE = 'BASIC_PROFILE';
-/** (0010,0010) PatientName. */
-const PATIENT_NAME_TAG = 0x00100010;
-
-/** Runs `task` over `items` with at most `limit` in flight; rejects with the first failure. */
-async function eachLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>) {
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (failure === undefined && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await task(item);
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure !== undefined) throw failure;
 }
 
 export class ActionService {
@@ -94,35 +74,13 @@ export class ActionService {
       .sort((a, b) => a.rank - b.rank);
   }
 
-  /** The patient of every image: image → series → study → patient (each series and study once). */
-  private async patientsOf(client: SliceboxClient, images: Image[]): Promise<Map<number, number>> {
-    const studyOfSeries = new Map<number, number>();
-    await eachLimited([...new Set(images.map((i) => i.seriesId))], 8, async (id) => {
-      studyOfSeries.set(id, (await client.seriesById(id)).studyId);
-    });
-    const patientOfStudy = new Map<number, number>();
-    await eachLimited([...new Set(studyOfSeries.values())], 8, async (id) => {
-      patientOfStudy.set(id, (await client.study(id)).patientId);
-    });
-    const out = new Map<number, number>();
-    for (const image of images) {
-      const patientId = patientOfStudy.get(studyOfSeries.get(image.seriesId)!);
-      if (patientId !== undefined) out.set(image.id, patientId);
-    }
-    return out;
-  }
-
   /** The distinct patients of the selection, in id order (Anonymization Details' name grid). */
   async patients(connectionId: string, selection: ActionSelection): Promise<SelectionPatient[]> {
     const client = this.connections.client(connectionId);
     const ids =
       selection.kind === 'patients'
         ? [...new Set(selection.ids)]
-        : [
-            ...new Set(
-              (await this.patientsOf(client, await resolveImages(client, selection))).values(),
-            ),
-          ];
+        : [...new Set((await patientsOf(client, await resolveImages(client, selection))).values())];
     const out: SelectionPatient[] = [];
     await eachLimited(ids, 8, async (patientId) => {
       const patient = await client.patient(patientId);
@@ -145,23 +103,9 @@ export class ActionService {
     const client = this.connections.client(connectionId);
     const images = await resolveImages(client, selection);
     if (images.length === 0) return { anonymized: 0 };
-    const nameOf = new Map(patientNames.map((p) => [p.patientId, p.name]));
-    const patientOf = nameOf.size > 0 ? await this.patientsOf(client, images) : new Map();
-    const names = [BASIC_PROFILE, ...options.filter((o) => o !== BASIC_PROFILE)];
-    const ids = [...new Set(images.map((i) => i.id))];
-    const anonymized = await client.anonymizeImages({
-      profile: { options: [...new Set(names)].map((name) => ({ name })) },
-      imageTagValuesSet: ids.map((imageId) => {
-        const name = nameOf.get(patientOf.get(imageId) ?? -1);
-        return {
-          imageId,
-          tagValues:
-            name === undefined
-              ? []
-              : [{ tagPath: { tag: PATIENT_NAME_TAG, name: 'PatientName' }, value: name }],
-        };
-      }),
-    });
+    const anonymized = await client.anonymizeImages(
+      await anonymizationBody(client, images, options, patientNames),
+    );
     return { anonymized: anonymized.length };
   }
 

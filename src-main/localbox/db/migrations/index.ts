@@ -3,6 +3,8 @@ import { migration001 } from './001-initial.js';
 import { migration002 } from './002-anonymization.js';
 import { migration003 } from './003-seriestypes-filtering.js';
 import { migration004 } from './004-list-indexes.js';
+import { migration005 } from './005-boxes.js';
+import { migration006 } from './006-scp-scu.js';
 
 /** All migrations, in version order. Append only; never edit a released migration. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -10,4 +12,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration002,
   migration003,
   migration004,
+  migration005,
+  migration006,
 ];

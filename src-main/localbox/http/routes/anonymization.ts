@@ -39,14 +39,14 @@ const TagPathSchema: z.ZodType<TagPathInput> = z.lazy(() =>
     previous: TagPathSchema.optional(),
   }),
 );
-const TagValueSchema = z.object({ tagPath: TagPathSchema, value: z.string() });
+export const TagValueSchema = z.object({ tagPath: TagPathSchema, value: z.string() });
 /** AnonymizationProfile: option objects need only `name` (other fields ignored); names are checked later. */
-const ProfileSchema = z.object({ options: z.array(z.object({ name: z.string() })) });
+export const ProfileSchema = z.object({ options: z.array(z.object({ name: z.string() })) });
 const AnonymizationDataSchema = z.object({
   profile: ProfileSchema,
   tagValues: z.array(TagValueSchema),
 });
-const BulkAnonymizationDataSchema = z.object({
+export const BulkAnonymizationDataSchema = z.object({
   profile: ProfileSchema,
   imageTagValuesSet: z.array(z.object({ imageId: long, tagValues: z.array(TagValueSchema) })),
 });
@@ -80,7 +80,7 @@ function tagPathStepsOf(path: TagPathInput): TagPathStep[] {
 }
 
 /** TagValue inputs: the path must address an element, so the outer step carries no `item`. */
-function tagValuesOf(input: ReadonlyArray<z.infer<typeof TagValueSchema>>): TagValue[] {
+export function tagValuesOf(input: ReadonlyArray<z.infer<typeof TagValueSchema>>): TagValue[] {
   return input.map((tv) => {
     if (tv.tagPath.item !== undefined)
       throw new InvalidArgument('The tag path of a tag value must point to an element');
@@ -88,7 +88,7 @@ function tagValuesOf(input: ReadonlyArray<z.infer<typeof TagValueSchema>>): TagV
   });
 }
 
-function profileOf(input: z.infer<typeof ProfileSchema>): string[] {
+export function profileOf(input: z.infer<typeof ProfileSchema>): string[] {
   try {
     return parseProfileJson(input);
   } catch (e) {

@@ -20,12 +20,19 @@ export function registerSystemRoutes(
     return sendJson(reply, 200, info);
   });
 
-  // Users, then import sessions (boxes, SCPs and directory watches join this list when they exist).
+  // §7.4 order: users, boxes, SCPs, directory watches, import sessions.
   routes.add('GET', '/api/sources', 'user', (_req, reply) => {
     const sources: Source[] = [
       ...engine.users
         .all()
         .map((u): Source => ({ sourceType: 'user', sourceName: u.user, sourceId: u.id })),
+      ...engine.boxes
+        .all()
+        .map((b): Source => ({ sourceType: 'box', sourceName: b.name, sourceId: b.id })),
+      ...engine.scps
+        .all()
+        .map((s): Source => ({ sourceType: 'scp', sourceName: s.name, sourceId: s.id })),
+      // Directory watches go here.
       ...engine.importSessions
         .all()
         .map((s): Source => ({ sourceType: 'import', sourceName: s.name, sourceId: s.id })),
@@ -38,9 +45,20 @@ export function registerSystemRoutes(
     return sendText(reply, 200, 'Shutting down in 1 second...');
   });
 
-  // Every box, then every SCU (§7.5). Neither exists in the local box yet, so the honest answer is [].
+  // Every box, then every SCU (§7.5).
   routes.add('GET', '/api/destinations', 'user', (_req, reply) => {
-    const destinations: Destination[] = [];
+    const destinations: Destination[] = [
+      ...engine.boxes.all().map((b): Destination => ({
+        destinationType: 'box',
+        destinationName: b.name,
+        destinationId: b.id,
+      })),
+      ...engine.scus.all().map((s): Destination => ({
+        destinationType: 'scu',
+        destinationName: s.name,
+        destinationId: s.id,
+      })),
+    ];
     return sendJson(reply, 200, destinations);
   });
 }

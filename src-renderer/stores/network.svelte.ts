@@ -1,0 +1,278 @@
+/**
+ * The Network screen (Slicebox's Admin → Boxes, Admin → SCP / SCU and Transactions screens, WEB-UI §1.2):
+ * the boxes, SCPs, SCUs and box transactions of one connection's server. Lists are reloaded after every
+ * change and, while the screen is shown, boxes (their Online state) and transactions every 5 s.
+ * Loading errors are kept per section and shown inline; changes throw the server's message to the
+ * dialog that asked for them.
+ */
+import type {
+  AnonymizationOptionItem,
+  BoxItem,
+  Bridge,
+  ScpItem,
+  ScuItem,
+  TransferItem,
+} from '../../src-preload/contract.js';
+import { errorMessage } from '../lib/format.js';
+
+/** How often boxes and transactions are reloaded while the screen is visible. */
+export const NETWORK_REFRESH_MS = 5000;
+
+export type NetworkSection = 'boxes' | 'scps' | 'scus' | 'transfers';
+
+/** The list sections' state: the server's answer, whether it came, and its error. */
+interface SectionState {
+  loading: boolean;
+  loaded: boolean;
+  error: string | null;
+}
+
+function idle(): Record<NetworkSection, SectionState> {
+  return {
+    boxes: { loading: false, loaded: false, error: null },
+    scps: { loading: false, loaded: false, error: null },
+    scus: { loading: false, loaded: false, error: null },
+    transfers: { loading: false, loaded: false, error: null },
+  };
+}
+
+/** Slicebox's AE title rule (BEHAVIOR §16): trimmed, 1 to 16 characters. Null when valid. */
+export function aeTitleError(aeTitle: string): string | null {
+  const trimmed = aeTitle.trim();
+  if (trimmed === '') return 'Ae title must not be empty';
+  if (trimmed.length > 16)
+    return 'Ae title must not exceed 16 characters, excluding leading and trailing spaces.';
+  return null;
+}
+
+/** Slicebox's port rule (BEHAVIOR §16): a whole number 0–65535. Null when valid. */
+export function portError(port: string): string | null {
+  const text = port.trim();
+  if (!/^\d+$/.test(text) || Number(text) > 65535)
+    return 'Port must be a value between 0 and 65535';
+  return null;
+}
+
+export class NetworkStore {
+  connectionId = $state<string | null>(null);
+  boxes = $state.raw<BoxItem[]>([]);
+  scps = $state.raw<ScpItem[]>([]);
+  scus = $state.raw<ScuItem[]>([]);
+  outgoing = $state.raw<TransferItem[]>([]);
+  incoming = $state.raw<TransferItem[]>([]);
+  /** The server's anonymization options (BASIC_PROFILE left out: it always applies). */
+  options = $state.raw<AnonymizationOptionItem[]>([]);
+  optionsError = $state<string | null>(null);
+  sections = $state(idle());
+  /** When the last refresh of boxes and transactions answered (ms since the epoch). */
+  refreshedAt = $state<number | null>(null);
+
+  #bridge: Bridge;
+  /** Per section, the newest request; older answers are dropped. */
+  #requests: Record<NetworkSection, number> = { boxes: 0, scps: 0, scus: 0, transfers: 0 };
+
+  constructor(bridge: Bridge) {
+    this.#bridge = bridge;
+  }
+
+  /** Shows another connection's network (and loads it); false when it was already shown. */
+  setConnection(connectionId: string | null): boolean {
+    if (connectionId === this.connectionId) return false;
+    this.connectionId = connectionId;
+    this.boxes = [];
+    this.scps = [];
+    this.scus = [];
+    this.outgoing = [];
+    this.incoming = [];
+    this.options = [];
+    this.optionsError = null;
+    this.sections = idle();
+    this.refreshedAt = null;
+    for (const key of Object.keys(this.#requests) as NetworkSection[]) this.#requests[key]++;
+    void this.loadAll();
+    return true;
+  }
+
+  loadAll(): Promise<void> {
+    return Promise.all([
+      this.loadBoxes(),
+      this.loadScps(),
+      this.loadScus(),
+      this.loadTransfers(),
+    ]).then(() => undefined);
+  }
+
+  /** The periodic refresh: what changes by itself on the server. */
+  refreshLive(): Promise<void> {
+    return Promise.all([this.loadBoxes(), this.loadTransfers()]).then(() => {
+      if (this.sections.boxes.error === null && this.sections.transfers.error === null)
+        this.refreshedAt = Date.now();
+    });
+  }
+
+  /**
+   * Reloads boxes and transactions every `NETWORK_REFRESH_MS` while the page is visible (and at once
+   * when it becomes visible again). Returns the stop function.
+   */
+  startRefreshing(): () => void {
+    const tick = () => {
+      if (document.visibilityState === 'visible') void this.refreshLive();
+    };
+    const timer = setInterval(tick, NETWORK_REFRESH_MS);
+    document.addEventListener('visibilitychange', tick);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener('visibilitychange', tick);
+    };
+  }
+
+  async #load<T>(
+    section: NetworkSection,
+    call: (connectionId: string) => Promise<T>,
+    apply: (result: T) => void,
+  ): Promise<void> {
+    const connectionId = this.connectionId;
+    if (!connectionId) return;
+    const request = ++this.#requests[section];
+    this.sections[section].loading = true;
+    try {
+      const result = await call(connectionId);
+      if (request !== this.#requests[section]) return;
+      apply(result);
+      this.sections[section].error = null;
+      this.sections[section].loaded = true;
+    } catch (error) {
+      if (request === this.#requests[section]) this.sections[section].error = errorMessage(error);
+    } finally {
+      if (request === this.#requests[section]) this.sections[section].loading = false;
+    }
+  }
+
+  loadBoxes(): Promise<void> {
+    return this.#load(
+      'boxes',
+      (connectionId) => this.#bridge.invoke('network.boxes', { connectionId }),
+      (boxes) => (this.boxes = boxes),
+    );
+  }
+
+  loadScps(): Promise<void> {
+    return this.#load(
+      'scps',
+      (connectionId) => this.#bridge.invoke('network.scps', { connectionId }),
+      (scps) => (this.scps = scps),
+    );
+  }
+
+  loadScus(): Promise<void> {
+    return this.#load(
+      'scus',
+      (connectionId) => this.#bridge.invoke('network.scus', { connectionId }),
+      (scus) => (this.scus = scus),
+    );
+  }
+
+  loadTransfers(): Promise<void> {
+    return this.#load(
+      'transfers',
+      (connectionId) => this.#bridge.invoke('network.transfers', { connectionId }),
+      (snapshot) => {
+        this.outgoing = snapshot.outgoing;
+        this.incoming = snapshot.incoming;
+      },
+    );
+  }
+
+  /** The anonymization options for the box dialogs (read once per connection). */
+  async loadOptions(): Promise<void> {
+    const connectionId = this.connectionId;
+    if (!connectionId || this.options.length > 0) return;
+    try {
+      const options = await this.#bridge.invoke('anonymization.options', { connectionId });
+      if (connectionId !== this.connectionId) return;
+      this.options = options
+        .filter((o) => o.name !== 'BASIC_PROFILE')
+        .sort((a, b) => a.rank - b.rank);
+      this.optionsError = null;
+    } catch (error) {
+      if (connectionId === this.connectionId) this.optionsError = errorMessage(error);
+    }
+  }
+
+  /** The title of an option name (the name itself when the server did not list it). */
+  optionTitle(name: string): string {
+    return this.options.find((o) => o.name === name)?.title ?? name;
+  }
+
+  #require(): string {
+    if (!this.connectionId) throw new Error('No connection is selected.');
+    return this.connectionId;
+  }
+
+  // ── changes: each throws the server's message, and reloads its list on success ──
+
+  async createBoxConnection(name: string, defaultOptions: string[]): Promise<BoxItem> {
+    const connectionId = this.#require();
+    const box = await this.#bridge.invoke('network.createBoxConnection', {
+      connectionId,
+      name,
+      defaultOptions,
+    });
+    await this.loadBoxes();
+    return box;
+  }
+
+  async connectBox(name: string, baseUrl: string, defaultOptions: string[]): Promise<BoxItem> {
+    const connectionId = this.#require();
+    const box = await this.#bridge.invoke('network.connectBox', {
+      connectionId,
+      name,
+      baseUrl,
+      defaultOptions,
+    });
+    await this.loadBoxes();
+    return box;
+  }
+
+  async removeBox(boxId: number): Promise<void> {
+    const connectionId = this.#require();
+    await this.#bridge.invoke('network.removeBox', { connectionId, boxId });
+    await this.loadBoxes();
+  }
+
+  async addScp(scp: Omit<ScpItem, 'id'>): Promise<ScpItem> {
+    const connectionId = this.#require();
+    const added = await this.#bridge.invoke('network.addScp', { connectionId, ...scp });
+    await this.loadScps();
+    return added;
+  }
+
+  async removeScp(scpId: number): Promise<void> {
+    const connectionId = this.#require();
+    await this.#bridge.invoke('network.removeScp', { connectionId, scpId });
+    await this.loadScps();
+  }
+
+  async addScu(scu: Omit<ScuItem, 'id'>): Promise<ScuItem> {
+    const connectionId = this.#require();
+    const added = await this.#bridge.invoke('network.addScu', { connectionId, ...scu });
+    await this.loadScus();
+    return added;
+  }
+
+  async removeScu(scuId: number): Promise<void> {
+    const connectionId = this.#require();
+    await this.#bridge.invoke('network.removeScu', { connectionId, scuId });
+    await this.loadScus();
+  }
+
+  async removeTransfer(transfer: TransferItem): Promise<void> {
+    const connectionId = this.#require();
+    await this.#bridge.invoke('network.removeTransfer', {
+      connectionId,
+      direction: transfer.direction,
+      transferId: transfer.id,
+    });
+    await this.loadTransfers();
+  }
+}
