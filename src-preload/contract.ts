@@ -551,7 +551,15 @@ export interface Api {
     result: { series: number };
   };
   /** Dictionary keywords containing `filter` (the Modify dialog's autocomplete), at most 50. */
-  'dicom.keywords': { args: { connectionId: string; filter: string }; result: string[] };
+  'dicom.keywords': {
+    args: {
+      connectionId: string;
+      filter: string;
+      /** Sequence keywords only, or all but sequences (the tag-path form's two kinds of step). */
+      kind?: 'all' | 'sequence' | 'nonsequence';
+    };
+    result: string[];
+  };
   'importSessions.list': { args: PageRequest; result: Page<ImportSessionItem> };
   'importSessions.create': {
     args: { connectionId: string; name: string };

@@ -181,7 +181,8 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
       actions.seriesTags(connectionId, selection),
     'actions.tagSeries': ({ connectionId, selection, add, remove }) =>
       actions.tagSeries(connectionId, selection, add, remove),
-    'dicom.keywords': ({ connectionId, filter }) => actions.keywords(connectionId, filter),
+    'dicom.keywords': ({ connectionId, filter, kind }) =>
+      actions.keywords(connectionId, filter, kind),
     'importSessions.list': (args) => importSessions.list(args),
     'importSessions.create': ({ connectionId, name }) => importSessions.create(connectionId, name),
     'importSessions.remove': ({ connectionId, sessionIds }) =>

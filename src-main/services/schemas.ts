@@ -156,7 +156,13 @@ export const schemas = {
     .strict(),
   'actions.seriesTags': z.object({ connectionId, selection }).strict(),
   'actions.tagSeries': z.object({ connectionId, selection, ...tagChanges }).strict(),
-  'dicom.keywords': z.object({ connectionId, filter: z.string().trim().min(1).max(100) }).strict(),
+  'dicom.keywords': z
+    .object({
+      connectionId,
+      filter: z.string().trim().min(1).max(100),
+      kind: z.enum(['all', 'sequence', 'nonsequence']).optional(),
+    })
+    .strict(),
   'importSessions.list': z.object(page).strict(),
   'importSessions.create': z
     .object({ connectionId, name: z.string().trim().min(1).max(180) })

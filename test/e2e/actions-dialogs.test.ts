@@ -117,6 +117,46 @@ describe('bulk-action dialogs (browser mode)', () => {
     await expect.poll(() => dialog().count()).toBe(0);
   });
 
+  it('Modify: the tag-path form reaches an element inside sequence items', async () => {
+    await runOn('anon270', 'modify');
+    await expect.poll(phase).toBe('confirm');
+    // Two sequence rows (sequence keywords suggested), then the element, then the value.
+    await dialog().getByRole('button', { name: '+ Sequence' }).click();
+    await page.keyboard.type('EnergyWindowInf');
+    const sequenceOption = dialog().locator(
+      'datalist option[value="EnergyWindowInformationSequence"]',
+    );
+    await expect.poll(() => sequenceOption.count(), { timeout: 10_000 }).toBe(1);
+    await page.keyboard.type('ormationSequence');
+    await dialog().getByRole('button', { name: '+ Sequence' }).click();
+    await page.keyboard.type('EnergyWindowRangeSequence');
+    await dialog().locator('input[name="item"]').nth(1).fill('2');
+    await dialog().locator('input[name="tag-path"]').fill('EnergyWindowUpperLimit');
+    await dialog().locator('input[name="value"]').fill('999');
+    await screenshotBothThemes(page, 'action-modify-sequence');
+    await dialog().getByTestId('action-confirm').click();
+    await expect.poll(phase, { timeout: 30_000 }).toBe('done');
+    expect(await page.getByTestId('action-result').innerText()).toContain('Modified 1 image');
+    await page.keyboard.press('Enter');
+
+    // The stored image has the new value at exactly that path.
+    const patients =
+      await api<{ id: number; patientName: { value: string } }[]>('/metadata/patients');
+    const anon = patients.find((p) => p.patientName.value === 'anon270')!;
+    const [image] = await api<{ id: number }[]>(`/metadata/patients/${anon.id}/images`);
+    type Path = { tag: number; item?: string; previous?: Path };
+    const attributes = await api<{ namePath: string[]; values: string[]; tagPath: Path }[]>(
+      `/images/${image!.id}/attributes`,
+    );
+    const upper = attributes.filter((a) => a.namePath.at(-1) === 'EnergyWindowUpperLimit');
+    expect(upper).toHaveLength(2);
+    const changed = upper.filter((a) => a.values[0] === '999');
+    expect(changed).toHaveLength(1);
+    // Item 2 of the range sequence, in item 1 of the information sequence.
+    expect(changed[0]!.tagPath.previous?.item).toBe('2');
+    expect(changed[0]!.tagPath.previous?.previous?.item).toBe('1');
+  });
+
   it('Anonymize: confirm, then Anonymization Details with BASIC_PROFILE always on', async () => {
     await runOn('Changed', 'anonymize');
     await expect.poll(phase, { timeout: 15_000 }).toBe('confirm');

@@ -9,13 +9,13 @@
  * and dark (`network-*`).
  */
 import { mkdir, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testFile } from '../fixtures/paths.js';
 import { startApp, type RunningApp } from './support/app-process.js';
 import { ARTIFACTS, launchBrowser, screenshotBothThemes } from './support/browser.js';
+import { freePort } from '../fixtures/free-port.js';
 
 interface Box {
   id: number;
@@ -33,16 +33,6 @@ interface Scp {
 }
 interface Scu extends Scp {
   host: string;
-}
-
-/** A TCP port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 describe('Network screen (browser mode)', () => {

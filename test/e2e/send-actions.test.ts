@@ -9,7 +9,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -18,18 +17,10 @@ import { pydicomFile } from '../fixtures/paths.js';
 import { startRemoteBox, type RemoteBox } from './connections-remote-box.js';
 import { startApp, type RunningApp } from './support/app-process.js';
 import { dropFiles, launchBrowser, screenshotBothThemes } from './support/browser.js';
+import { freePort } from '../fixtures/free-port.js';
 
 const ARTIFACTS = join('test-artifacts', 'e2e');
 const ADMIN = 'Basic ' + Buffer.from('admin:admin').toString('base64');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
-}
 
 function dcmdumpValue(file: string, keyword: string): string {
   const out = spawnSync('dcmdump', ['+P', keyword, file], { encoding: 'utf8' }).stdout;

@@ -3,7 +3,6 @@
  * (POLL box), B connects to it (PUSH box) and runs the push and poll workers (short ticks). Waits are bounded
  * polls with a deadline; no timing assertions.
  */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Image, Patient } from '../../src-main/slicebox/types.js';
 import { TAG, derive, download, uploadImage, valueOf } from './anonymization-support.js';
@@ -11,6 +10,7 @@ import { connect, createConnection, send, tagValue, waitFor } from './box-suppor
 import type { Box, IncomingTransaction, OutgoingTransaction } from './box-support.js';
 import { startTestBox, testFile } from './support.js';
 import type { TestBox } from './support.js';
+import { freePort } from '../fixtures/free-port.js';
 
 const TEST_DCM = new Uint8Array(testFile('test.dcm'));
 const BOXES = { tickMs: 100 };
@@ -19,18 +19,6 @@ function image(n: number): Uint8Array {
   return derive(TEST_DCM, {
     [TAG.SOPInstanceUID]: `1.2.826.0.1.3680043.2.1143.7777.${n}`,
     [TAG.InstanceNumber]: String(n),
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }
 

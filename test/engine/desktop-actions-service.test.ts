@@ -210,6 +210,13 @@ describe('desktop bulk actions against the local box', () => {
     const keywords = await actions.keywords('local', 'patientna');
     expect(keywords[0]).toBe('PatientName');
     expect(keywords.length).toBeLessThanOrEqual(50);
+    // The tag-path form asks for sequence keywords on sequence rows, the others for the element.
+    const sequences = await actions.keywords('local', 'energywindow', 'sequence');
+    expect(sequences).toContain('EnergyWindowRangeSequence');
+    expect(sequences.every((k) => k.endsWith('Sequence'))).toBe(true);
+    const elements = await actions.keywords('local', 'energywindow', 'nonsequence');
+    expect(elements).toContain('EnergyWindowUpperLimit');
+    expect(elements).not.toContain('EnergyWindowRangeSequence');
     const [literal] = await actions.tagPaths(client, ['(0010,0010)']);
     expect(literal).toEqual({ tag: 0x00100010, name: '' });
     await expect(actions.tagPaths(client, ['NoSuchKeyword'])).rejects.toThrow(ServiceError);

@@ -5,7 +5,6 @@
  * Names, Send to SCP into the receiver's own SCP, and the servers' refusals kept as the error text.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { ServiceError } from '../../src-main/services/service-error.js';
 import { SliceboxHttpError, type SliceboxClient } from '../../src-main/slicebox/client.js';
 import { startLocalbox } from '../../src-main/localbox/server.js';
 import { pydicomFile, testFile } from '../fixtures/paths.js';
+import { freePort } from '../fixtures/free-port.js';
 
 const PETER = ['2062', '2392', '2693'].map((n) => pydicomFile(`dicomdir_98892001_CT5N_${n}.dcm`));
 /**
@@ -23,15 +23,6 @@ const PETER = ['2062', '2392', '2693'].map((n) => pydicomFile(`dicomdir_98892001
  * (BEHAVIOR §11.1); CT_small is identified data, so it is anonymized on the way.
  */
 const CT1 = [pydicomFile('CT_small.dcm')];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000) {
   const deadline = Date.now() + ms;

@@ -1,21 +1,11 @@
 /** Helpers for the SCP/SCU tests: free ports, bounded child processes (dcmtk), DICOM dataset bytes. */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { parseFileMeta } from '../../src-main/localbox/dimse/part10.js';
+import { freePort } from '../fixtures/free-port.js';
 
-/** A TCP port that was free on all interfaces a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 const DCMTK_TOOLS = ['storescp', 'storescu', 'dcmsend', 'echoscu', 'dcmdump', 'dcmodify'];
 

@@ -12,6 +12,7 @@
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { dictionaryVr } from './dictionary.js';
+import { LONG_VRS } from '../dicom/vr.js';
 
 export const IMPLICIT_LE = '1.2.840.10008.1.2';
 export const EXPLICIT_LE = '1.2.840.10008.1.2.1';
@@ -58,21 +59,6 @@ export class DicomParseError extends Error {
   }
 }
 
-const LONG_VRS = new Set([
-  'OB',
-  'OD',
-  'OF',
-  'OL',
-  'OV',
-  'OW',
-  'SQ',
-  'UC',
-  'UN',
-  'UR',
-  'UT',
-  'SV',
-  'UV',
-]);
 const UNDEFINED = 0xffffffff;
 const ITEM = 0xfffee000;
 const ITEM_DELIMITER = 0xfffee00d;

@@ -10,24 +10,9 @@ import {
   IMPLEMENTATION_CLASS_UID,
   IMPLEMENTATION_VERSION_NAME,
 } from '../jpeg/secondary-capture.js';
+import { LONG_VRS } from '../dicom/vr.js';
 
 const PREAMBLE_LENGTH = 128;
-/** Explicit VR LE header lengths: short VRs 8 bytes, long VRs (OB, UN, ...) 12 bytes. */
-const LONG_VRS = new Set([
-  'OB',
-  'OD',
-  'OF',
-  'OL',
-  'OV',
-  'OW',
-  'SQ',
-  'UC',
-  'UN',
-  'UR',
-  'UT',
-  'SV',
-  'UV',
-]);
 
 function element(group: number, elem: number, vr: string, value: Buffer): Buffer {
   const long = LONG_VRS.has(vr);

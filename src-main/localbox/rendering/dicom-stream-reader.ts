@@ -18,6 +18,7 @@
  */
 import { inflateRawSync } from 'node:zlib';
 import { rawVrOf } from './dictionary.js';
+import { LONG_VRS } from '../dicom/vr.js';
 
 export class DicomReadError extends Error {
   constructor(
@@ -73,22 +74,6 @@ const SEQUENCE_DELIMITATION = 0xfffee0dd;
 const UNDEFINED = 0xffffffff;
 const PIXEL_REPRESENTATION = 0x00280103;
 
-/** VRs whose explicit header has 2 reserved bytes and a 4-byte length. */
-const LONG_VRS = new Set([
-  'OB',
-  'OD',
-  'OF',
-  'OL',
-  'OV',
-  'OW',
-  'SQ',
-  'SV',
-  'UC',
-  'UN',
-  'UR',
-  'UT',
-  'UV',
-]);
 const BINARY_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
 
 interface Encoding {

@@ -110,8 +110,12 @@ export class ActionService {
   }
 
   /** Dictionary keywords containing `filter` (Modify's autocomplete), at most 50. */
-  async keywords(connectionId: string, filter: string): Promise<string[]> {
-    const keywords = await this.connections.client(connectionId).dictionaryKeywords(filter);
+  async keywords(
+    connectionId: string,
+    filter: string,
+    kind: 'all' | 'sequence' | 'nonsequence' = 'all',
+  ): Promise<string[]> {
+    const keywords = await this.connections.client(connectionId).dictionaryKeywords(filter, kind);
     const needle = filter.toLowerCase();
     const first = keywords.filter((k) => k.toLowerCase().startsWith(needle));
     const rest = keywords.filter((k) => !k.toLowerCase().startsWith(needle));
