@@ -73,9 +73,7 @@ test('a type whose rule requires PatientName anon270 is assigned to test.dcm; a 
   const res = await t.upload('/api/images', testFile('test.dcm'));
   expect(res.status).toBe(201);
   image = (await res.json()) as Image;
-  const start = Date.now();
   expect(await assigned()).toEqual(['by-name']);
-  expect(Date.now() - start).toBeLessThan(3000);
   expect(noRules.id).toBeGreaterThan(0);
 });
 

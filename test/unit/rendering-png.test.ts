@@ -201,28 +201,12 @@ describe('every shared test file', () => {
   });
 });
 
-describe('timing: 512×512 16-bit CT', () => {
-  it('renders warm well under a second', async () => {
+describe('512×512 16-bit CT (rendering speed is measured by `npm run bench`, not here)', () => {
+  it('renders at full size, and scaled to 1024 px high', async () => {
     const ct = upscaledCt(4);
-    const first = performance.now();
     const png = decodePng(await renderPng(ct));
-    const firstMs = performance.now() - first;
     expect([png.width, png.height]).toEqual([512, 512]);
-    const runs: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      const t = performance.now();
-      await renderPng(ct);
-      runs.push(performance.now() - t);
-    }
-    runs.sort((a, b) => a - b);
-    const median = runs[5] as number;
-    const scaled = performance.now();
-    await renderPng(ct, { imageHeight: 1024 });
-    const scaledMs = performance.now() - scaled;
-    console.log(
-      `512x512 CT: first ${firstMs.toFixed(1)} ms, warm median ${median.toFixed(1)} ms (min ${runs[0]?.toFixed(1)}, max ${runs[9]?.toFixed(1)}), to 1024 px ${scaledMs.toFixed(1)} ms`,
-    );
-    writeFileSync('/tmp/sbx-render-ct-512.png', await renderPng(ct));
-    expect(median).toBeLessThan(1000);
+    const scaled = decodePng(await renderPng(ct, { imageHeight: 1024 }));
+    expect([scaled.width, scaled.height]).toEqual([1024, 1024]);
   });
 });
