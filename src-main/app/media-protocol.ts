@@ -29,6 +29,8 @@ export function registerMediaScheme(): void {
 
 /** Answers `sbx-media:` requests of the default session with the media service (once it has started). */
 export function handleMediaProtocol(media: Promise<MediaService>): void {
+  // A failed start is reported through the bridge ('startup'); requests that await it still see it.
+  media.catch(() => undefined);
   protocol.handle(MEDIA_SCHEME, async (request) => {
     const url = new URL(request.url);
     if (url.host !== MEDIA_HOST || (request.method !== 'GET' && request.method !== 'HEAD')) {
@@ -41,11 +43,18 @@ export function handleMediaProtocol(media: Promise<MediaService>): void {
       return new Response('Bad path', { status: 400 });
     }
     const answer = await (await media).serve(path, url.searchParams, request.signal);
-    const body =
-      typeof answer.body === 'string'
-        ? answer.body
-        : (Readable.toWeb(answer.body) as unknown as ReadableStream<Uint8Array>);
-    return new Response(request.method === 'HEAD' ? null : body, {
+    let body: string | ReadableStream<Uint8Array> | null;
+    if (request.method === 'HEAD') {
+      // No body is sent: release the stream (an open file, or the server's answer) at once.
+      if (typeof answer.body !== 'string') answer.body.destroy();
+      body = null;
+    } else {
+      body =
+        typeof answer.body === 'string'
+          ? answer.body
+          : (Readable.toWeb(answer.body) as unknown as ReadableStream<Uint8Array>);
+    }
+    return new Response(body, {
       status: answer.status,
       // The renderer's document is a file: page (origin "null"); only our own window uses this session.
       headers: { ...answer.headers, 'access-control-allow-origin': '*' },

@@ -21,6 +21,12 @@ export function safeStorageSecretStore(dataDir: string): SecretStore {
       kind: 'file',
       description:
         'Passwords are kept in a file only your user can read (no system keychain is available).',
+      // A password encrypted while the keychain worked cannot be read now: it is missing (the
+      // connection then reports a failed login and asks for it again), never sent as ciphertext.
+      codec: {
+        encode: (secret) => secret,
+        decode: (encoded) => (encoded.startsWith(KEYCHAIN_PREFIX) ? undefined : encoded),
+      },
     });
   }
   return new FileSecretStore(path, {

@@ -17,5 +17,6 @@ export interface SecretStore {
 /** How FileSecretStore encodes each value: as is (browser mode), or encrypted (Electron safeStorage). */
 export interface SecretCodec {
   encode(secret: string): string;
-  decode(encoded: string): string;
+  /** `undefined` when the stored value cannot be read any more (it then counts as missing). */
+  decode(encoded: string): string | undefined;
 }
