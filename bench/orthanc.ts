@@ -2,7 +2,9 @@
  * Orthanc, the peer: started from the benchmark with a temporary config and storage, HTTP on a random free
  * port with remote access off (Orthanc 1.10 binds 0.0.0.0 and has no bind-address option, so
  * `RemoteAccessAllowed: false` is what keeps it to loopback), authentication on, the DICOM server disabled
- * (and its port set to a random high one anyway), no plugins, no saved jobs. Everything else is Orthanc's
+ * (and its port set to a random high one anyway) unless `dicom: true` (the `dicom` section: enabled, AE title
+ * `ORTHANC`, stores accepted from any calling AE, called AE not checked; both Orthanc's defaults, set explicitly),
+ * no plugins, no saved jobs. Everything else is Orthanc's
  * default, as a user would run it (notably `SyncStorageArea: true`, i.e. fsync per stored file, like the
  * local box).
  */
@@ -19,6 +21,9 @@ export interface OrthancServer {
   auth: string;
   version: string;
   storageDir: string;
+  /** Orthanc's DICOM port; its C-STORE SCP listens there only when started with `dicom: true`. */
+  dicomPort: number;
+  aeTitle: string;
   stop(): Promise<void>;
 }
 
@@ -42,8 +47,10 @@ export function findOrthanc(): string | undefined {
 export async function startOrthanc(
   bin: string,
   dir: string,
-  startTimeoutMs = 30_000,
+  options: { startTimeoutMs?: number; dicom?: boolean } = {},
 ): Promise<OrthancServer> {
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+  const aeTitle = 'ORTHANC';
   const root = resolve(dir);
   await mkdir(join(root, 'storage'), { recursive: true });
   await mkdir(join(root, 'index'), { recursive: true });
@@ -57,7 +64,12 @@ export async function startOrthanc(
     IndexDirectory: join(root, 'index'),
     HttpPort: httpPort,
     DicomPort: dicomPort,
-    DicomServerEnabled: false,
+    DicomServerEnabled: options.dicom ?? false,
+    DicomAet: aeTitle,
+    // Orthanc's defaults, spelled out: any calling AE may store (no DicomModalities entry needed for C-STORE), and
+    // the called AE is not checked.
+    DicomAlwaysAllowStore: true,
+    DicomCheckCalledAet: false,
     RemoteAccessAllowed: false,
     AuthenticationEnabled: true,
     RegisteredUsers: { [user]: password },
@@ -115,6 +127,8 @@ export async function startOrthanc(
     auth,
     version,
     storageDir: join(root, 'storage'),
+    dicomPort,
+    aeTitle,
     // Orthanc takes 2–5 s to stop; wait for it (bounded) so its SQLite index is released.
     stop: () => stopChild(child, 20_000),
   };

@@ -17,6 +17,20 @@ export function freePort(): Promise<number> {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Waits for `promise` at most `ms`: true if it settled in time, false otherwise. The timer is cleared either way,
+ * so a bound never keeps the process alive after the work is done.
+ */
+export async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Resolves when the child has exited (immediately if it already has). */
 export function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -28,9 +42,9 @@ export async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   const done = exited(child);
-  if ((await Promise.race([done.then(() => true), sleep(graceMs).then(() => false)])) === false) {
+  if (!(await within(done, graceMs))) {
     child.kill('SIGKILL');
-    await Promise.race([done, sleep(5_000)]);
+    await within(done, 5_000);
   }
 }
 

@@ -5,7 +5,7 @@
  *
  *   node out/bench/run.js [--full] [--runs N] [--images N] [--import-files N] [--query-images N]
  *                         [--query-requests N] [--export-mb N] [--render-cold N] [--render-warm N]
- *                         [--only ingest,import,render,export,query] [--out FILE] [--ct FILE] [--keep]
+ *                         [--only ingest,import,render,export,query,dicom] [--out FILE] [--ct FILE] [--keep]
  *                         [--profile DIR]   (V8 CPU profiles of the local box process, for `--cpu-prof` analysis)
  */
 import { execFileSync } from 'node:child_process';
@@ -20,6 +20,8 @@ import { ConnectionService } from '../src-main/services/connections/connection-s
 import { ImportService } from '../src-main/services/imports/import-service.js';
 import { runWithConcurrency } from '../src-main/services/imports/run-with-concurrency.js';
 import { generateSlices, makeTemplate, type Slice, type SliceTemplate } from './generate-slices.js';
+import { DCMTK_HELP, findDcmtk } from './dcmtk.js';
+import { dicomSection } from './dicom-section.js';
 import { closeConnections, pool, request, type HttpResult } from './http.js';
 import { startLocalbox, type LocalboxServer } from './localbox.js';
 import { findOrthanc, ORTHANC_HELP, startOrthanc, type OrthancServer } from './orthanc.js';
@@ -27,20 +29,20 @@ import { memoryOf, sampleRss } from './process.js';
 import { percentile, summarize, type Summary } from './stats.js';
 import { markdownTable, printTable, type Line } from './table.js';
 
-const SECTIONS = ['ingest', 'import', 'render', 'export', 'query'] as const;
+const SECTIONS = ['ingest', 'import', 'render', 'export', 'query', 'dicom'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `npm run bench -- [options]   (or: node out/bench/run.js [options])
   --full                 the issue's sizes: 1,000 slices, 100,000 indexed images, 1 GiB export, 1,000 import files
   --runs N               repeated runs; figures are medians with min and max (default 3)
-  --images N             slices per ingest run and client count (default 200; --full 1000)
+  --images N             slices per ingest run and client count, and per dicom run (default 200; --full 1000)
   --import-files N       files per import-pipeline run (default 200; --full 1000)
   --query-images N       images indexed for the query lines (default 4000; --full 100000)
   --query-requests N     timed requests per query line and run (default 60; --full 200)
   --export-mb N          export set size in MiB (default 100; --full 1024)
   --render-cold N        cold PNG renders per run (default 20)
   --render-warm N        warm PNG renders per run (default 50)
-  --only LIST            sections: ingest,import,render,export,query (default all)
+  --only LIST            sections: ingest,import,render,export,query,dicom (default all)
   --out FILE             JSON figures (default out/bench/results.json; a .md table is written next to it)
   --ct FILE              the source CT slice (default ../shared/testdata/dicom/pydicom/CT_small.dcm)
   --profile DIR          write V8 CPU profiles of the local box process (--cpu-prof) to DIR
@@ -932,6 +934,9 @@ async function main(): Promise<void> {
   const fig = new Figures();
   const orthancBin = findOrthanc();
   if (!orthancBin) log(`\n!! ${ORTHANC_HELP}\n`);
+  const dcmtk = opt.only.has('dicom') ? findDcmtk() : undefined;
+  const dcmtkMissing = opt.only.has('dicom') && !dcmtk;
+  if (dcmtkMissing) log(`\n!! ${DCMTK_HELP}\n`);
   const running: { stop(): Promise<void> }[] = [];
   const stopAll = async () => {
     for (const s of running.splice(0).reverse()) await s.stop().catch(() => undefined);
@@ -945,14 +950,14 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  const startPeers = async (label: string): Promise<Peers> => {
+  const startPeers = async (label: string, dicom = false): Promise<Peers> => {
     const localbox = await startLocalbox(join(tmp, `${label}-localbox`), {
       profileDir: opt.profile,
     });
     running.push(localbox);
     let orthanc: OrthancServer | undefined;
     if (orthancBin) {
-      orthanc = await startOrthanc(orthancBin, join(tmp, `${label}-orthanc`));
+      orthanc = await startOrthanc(orthancBin, join(tmp, `${label}-orthanc`), { dicom });
       running.push(orthanc);
     }
     return { localbox, orthanc };
@@ -1013,6 +1018,28 @@ async function main(): Promise<void> {
       extra.query = await querySection(opt, peers, opt.ct, fig);
       await stopAll();
     }
+    if (opt.only.has('dicom')) {
+      if (!dcmtk) {
+        log(`\n== dicom: skipped\n!! ${DCMTK_HELP}`);
+      } else {
+        const peers = await startPeers('c', true);
+        orthancVersion ??= peers.orthanc?.version;
+        log(`\n== dicom: C-STORE in and out, ${opt.images} slices per run, dcmtk as the peer`);
+        extra.dicom = await dicomSection({
+          runs: opt.runs,
+          images: opt.images,
+          tools: dcmtk,
+          localbox: peers.localbox,
+          orthanc: peers.orthanc,
+          template,
+          fig,
+          tmp,
+          patientCounter,
+          log,
+        });
+        await stopAll();
+      }
+    }
   } finally {
     await stopAll();
     closeConnections();
@@ -1031,6 +1058,7 @@ async function main(): Promise<void> {
         'box÷Orthanc and box÷ceiling are speed ratios computed within each run (throughput a/b, latency b/a): > 1 means the local box is faster',
       figures: 'median over runs, with (min–max); MB = 10^6 bytes',
       ...(orthancBin ? {} : { orthanc: ORTHANC_HELP }),
+      ...(dcmtkMissing ? { dcmtk: DCMTK_HELP } : {}),
     },
     extra,
     lines,
@@ -1048,6 +1076,7 @@ async function main(): Promise<void> {
     `\nmachine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, ${m.os}, Node ${m.node}, Orthanc ${m.orthanc}`,
   );
   if (!orthancBin) log(`\n!! ${ORTHANC_HELP}`);
+  if (dcmtkMissing) log(`\n!! ${DCMTK_HELP}`);
   log(`figures written to ${opt.out} (and .md); ${result.seconds} s in all`);
   if (opt.keep) log(`temp folder kept: ${tmp}`);
   await stat(opt.out);

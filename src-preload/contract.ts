@@ -425,6 +425,37 @@ export interface TransfersSnapshot {
   incoming: TransferItem[];
 }
 
+/** A folder the server watches and imports from (a directory watch, BEHAVIOR §15). */
+export interface WatchItem {
+  id: number;
+  name: string;
+  /** On the server's computer (for the local box: this computer). */
+  path: string;
+}
+
+/** Where images come from (BEHAVIOR §5.2 Source), as forwarding rules and their pickers show it. */
+export interface SourceRef {
+  type: 'user' | 'box' | 'directory' | 'scp' | 'import';
+  id: number;
+  name: string;
+}
+
+/** Where images can be sent (BEHAVIOR §5.2 Destination). */
+export interface DestinationRef {
+  type: 'box' | 'scu';
+  id: number;
+  name: string;
+}
+
+/** A forwarding rule (BEHAVIOR §18): what arrives from `source` is sent on to `destination`. */
+export interface ForwardingRuleItem {
+  id: number;
+  source: SourceRef;
+  destination: DestinationRef;
+  /** False: the images are deleted here once delivered. */
+  keepImages: boolean;
+}
+
 /** `actions.send`: what was queued, and the outgoing transaction to follow (null when not found). */
 export interface SendResult {
   queued: number;
@@ -609,6 +640,31 @@ export interface Api {
     args: { connectionId: string; direction: 'outgoing' | 'incoming'; transferId: number };
     result: void;
   };
+  'network.watches': { args: { connectionId: string }; result: WatchItem[] };
+  'network.addWatch': {
+    args: { connectionId: string; name: string; path: string };
+    result: WatchItem;
+  };
+  'network.removeWatch': { args: { connectionId: string; watchId: number }; result: void };
+  /** The server's sources and destinations (the forwarding rule pickers). */
+  'network.endpoints': {
+    args: { connectionId: string };
+    result: { sources: SourceRef[]; destinations: DestinationRef[] };
+  };
+  'network.forwardingRules': { args: { connectionId: string }; result: ForwardingRuleItem[] };
+  'network.addForwardingRule': {
+    args: {
+      connectionId: string;
+      source: SourceRef;
+      destination: DestinationRef;
+      keepImages: boolean;
+    };
+    result: ForwardingRuleItem;
+  };
+  'network.removeForwardingRule': {
+    args: { connectionId: string; ruleId: number };
+    result: void;
+  };
   /**
    * Queues the selection's images for a box (`POST /boxes/{id}/send`), anonymized on the way with the
    * options (BASIC_PROFILE always) and, unless Keep Names, the PatientName per patient.
@@ -702,6 +758,13 @@ export const CHANNELS = [
   'network.removeScp',
   'network.transfers',
   'network.removeTransfer',
+  'network.watches',
+  'network.addWatch',
+  'network.removeWatch',
+  'network.endpoints',
+  'network.forwardingRules',
+  'network.addForwardingRule',
+  'network.removeForwardingRule',
   'actions.send',
   'actions.sendToScu',
 ] as const satisfies readonly Channel[];

@@ -1,8 +1,9 @@
 /**
  * `node out/main/localbox.js [--port 5000] [--host 127.0.0.1] [--data ./data] [--user admin] [--password admin]
- *   [--public-url https://box.example.org] [--dicom-host 127.0.0.1]`
+ *   [--public-url https://box.example.org] [--dicom-host 127.0.0.1] [--delete-on-import]`
  * `--public-url`: how remote Slicebox servers reach this box (POLL box base URLs, BEHAVIOR §12.2); default the
  * listen address and port. `--dicom-host`: the address the SCPs' DICOM listeners bind (default 127.0.0.1).
+ * `--delete-on-import`: delete files from watched directories after they were imported (BEHAVIOR §2, §15).
  * Superuser also from SLICEBOX_SUPERUSER / SLICEBOX_SUPERUSER_PASSWORD (flags win).
  * Prints `Local box ready at http://HOST:PORT` once listening (and sends `{type:'ready', url}` over IPC when
  * forked); stops cleanly on SIGTERM/SIGINT. Bad arguments exit with status 2.
@@ -13,7 +14,7 @@ import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SUPERUSER, checkPublicUrl } from '.
 import { startLocalbox } from './server.js';
 
 const USAGE =
-  'Usage: localbox [--port <0-65535>] [--host <address>] [--data <dir>] [--user <name>] [--password <password>] [--public-url <url>] [--dicom-host <address>]';
+  'Usage: localbox [--port <0-65535>] [--host <address>] [--data <dir>] [--user <name>] [--password <password>] [--public-url <url>] [--dicom-host <address>] [--delete-on-import]';
 
 function fail(message: string): never {
   process.stderr.write(`localbox: ${message}\n${USAGE}\n`);
@@ -28,6 +29,7 @@ function parse(): {
   password: string;
   publicUrl?: string;
   dicomHost?: string;
+  deleteOnImport: boolean;
 } {
   let values;
   try {
@@ -41,6 +43,7 @@ function parse(): {
         password: { type: 'string' },
         'public-url': { type: 'string' },
         'dicom-host': { type: 'string' },
+        'delete-on-import': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -79,6 +82,7 @@ function parse(): {
     password,
     ...(publicUrl !== undefined ? { publicUrl } : {}),
     ...(dicomHost !== undefined ? { dicomHost: dicomHost.trim() } : {}),
+    deleteOnImport: values['delete-on-import'] === true,
   };
 }
 
@@ -91,6 +95,7 @@ async function main(): Promise<void> {
     superuser: { user: args.user, password: args.password },
     ...(args.publicUrl !== undefined ? { publicUrl: args.publicUrl } : {}),
     ...(args.dicomHost !== undefined ? { dicomHost: args.dicomHost } : {}),
+    ...(args.deleteOnImport ? { watches: { deleteOnImport: true } } : {}),
     // POST /api/system/stop ends the process, as Slicebox does (BEHAVIOR §7.3).
     onStopRequested: () => stop('POST /api/system/stop'),
   });

@@ -5,6 +5,8 @@ import type { Database } from 'better-sqlite3';
 import { AnonymizationKeyStore, AnonymizationService } from './anonymization-store/index.js';
 import { BoxService } from './boxes/box-service.js';
 import type { BoxOptions } from './boxes/box-service.js';
+import { ForwardingService } from './forwarding/forwarding-service.js';
+import type { ForwardingOptions } from './forwarding/forwarding-service.js';
 import { openDatabase } from './db/open.js';
 import { ExportSets } from './exporting/export-sets.js';
 import { filterDicomFile } from './filtering/apply-filters.js';
@@ -31,6 +33,9 @@ import { ScpListeners } from './dimse/scp-listener.js';
 import { ScpStore } from './dimse/scp-store.js';
 import { ScuService } from './dimse/scu-sender.js';
 import { ScuStore } from './dimse/scu-store.js';
+import { DirectoryWatchService } from './watching/watch-service.js';
+import type { WatchOptions } from './watching/directory-watcher.js';
+import { WatchStore } from './watching/watch-store.js';
 
 export interface EngineConfig {
   dataDir: string;
@@ -40,6 +45,10 @@ export interface EngineConfig {
   dicomHost?: string;
   /** Box worker timing (tests use short ticks); defaults per BEHAVIOR.md §12.7, §13.3. */
   boxes?: BoxOptions;
+  /** Forwarding dispatch/close timing (tests use short ticks); defaults 30 s per BEHAVIOR.md §18. */
+  forwarding?: ForwardingOptions;
+  /** Directory watch polling, write-finish wait and delete-on-import (§15, §2); defaults in watching/. */
+  watches?: Partial<WatchOptions>;
 }
 
 export interface Engine {
@@ -76,6 +85,10 @@ export interface Engine {
   scpListeners: ScpListeners;
   scus: ScuStore;
   scuService: ScuService;
+  /** Directory watches (§15): one polling watcher per row from open to close. */
+  directoryWatches: DirectoryWatchService;
+  /** Forwarding rules and their queue/dispatch/close cycle (§18); ticks run from engine open to close. */
+  forwarding: ForwardingService;
   close(): void;
 }
 
@@ -127,6 +140,7 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
       seriesTypeUpdater,
       filters,
       boxes: new BoxService(() => engine, db, config.boxes),
+      forwarding: new ForwardingService(() => engine, db, config.forwarding),
       scps: new ScpStore(db),
       scpListeners: new ScpListeners({
         host: config.dicomHost ?? '127.0.0.1',
@@ -140,18 +154,42 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
         storedPath: (imageId) => (files.exists(imageId) ? files.pathOf(imageId) : undefined),
         log: (type, message) => logSafely(log, type, 'SCU', message),
       }),
+      directoryWatches: new DirectoryWatchService(
+        new WatchStore(db),
+        {
+          dataDir: config.dataDir,
+          files,
+          ingest: async (tempPath, source) => ({
+            imageId: (
+              await ingest.ingest(tempPath, {
+                source,
+                sopClasses: 'image-data',
+                reverseAnonymization: true,
+              })
+            ).image.id,
+          }),
+          log: (type, message) => logSafely(log, type, 'Directory', message),
+        },
+        config.watches,
+      ),
       close() {
         // Listeners stop accepting at once; open associations are dropped (their temp files are removed).
         engine.scpListeners.stopAll();
+        // Watchers stop polling; a file being imported fails harmlessly (it stays, and is handled next start).
+        void engine.directoryWatches.stopAll();
         clearInterval(sweeper);
+        engine.forwarding.stop();
         engine.boxes.stop();
         seriesTypeUpdater.stop();
         db.close();
       },
     };
     engine.boxes.start();
+    engine.forwarding.start();
     // One DICOM listener per SCP row; a port that cannot be bound is logged, the engine opens anyway.
     await Promise.all(engine.scps.all().map((scp) => engine.scpListeners.start(scp)));
+    // Watches whose directory is gone are deleted; the others import what is new or changed since last time.
+    engine.directoryWatches.startAll();
     return engine;
   } catch (e) {
     db.close();

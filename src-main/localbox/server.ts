@@ -9,6 +9,8 @@ import {
   SLICEBOX_API_VERSION,
 } from './config.js';
 import type { BoxOptions } from './boxes/box-service.js';
+import type { ForwardingOptions } from './forwarding/forwarding-service.js';
+import type { WatchOptions } from './watching/directory-watcher.js';
 import { apiBaseUrl } from './config.js';
 import { openEngine } from './engine.js';
 import { buildApp } from './http/app.js';
@@ -31,8 +33,15 @@ export interface LocalboxOptions {
   publicUrl?: string;
   /** Box worker timing (tests use short ticks). */
   boxes?: BoxOptions;
+  /** Forwarding timing (tests use short ticks; defaults 30 s, §18). */
+  forwarding?: ForwardingOptions;
   /** Address the SCP (DICOM) listeners bind (§16). Default 127.0.0.1. */
   dicomHost?: string;
+  /**
+   * Directory watches (§15): poll interval (default 5 s), write-finish wait (default 2 s) and
+   * `directory-watch.delete-on-import` (default false, §2). Tests use short intervals.
+   */
+  watches?: Partial<WatchOptions>;
   /**
    * Called ~1 s after an administrator's `POST /system/stop` (§7.3). Default: close the server and the engine.
    * The CLI passes a callback that also exits the process.
@@ -58,7 +67,9 @@ export async function startLocalbox(opts: LocalboxOptions): Promise<Localbox> {
     superuser: opts.superuser ?? { ...DEFAULT_SUPERUSER },
     sessionTimeoutMs: opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
     ...(opts.boxes ? { boxes: opts.boxes } : {}),
+    ...(opts.forwarding ? { forwarding: opts.forwarding } : {}),
     ...(opts.dicomHost !== undefined ? { dicomHost: opts.dicomHost } : {}),
+    ...(opts.watches ? { watches: opts.watches } : {}),
   });
   let app;
   // The default stop action closes this box (created below, before any request can arrive).
@@ -89,6 +100,8 @@ export async function startLocalbox(opts: LocalboxOptions): Promise<Localbox> {
         try {
           await app.close();
         } finally {
+          // Let files being imported from watched directories finish (bounded), then close.
+          await engine.directoryWatches.stopAll().catch(() => undefined);
           engine.close();
         }
       })();

@@ -57,7 +57,9 @@ export function toBridgeError(error: unknown): BridgeError {
   if (error instanceof ServiceError) return { code: error.code, message: error.message };
   if (error instanceof SliceboxUnreachableError) return { code: 'offline', message: error.message };
   if (error instanceof SliceboxHttpError) {
-    return { code: error.status === 404 ? 'not-found' : 'server', message: error.message };
+    // A 400 with text is the server refusing the request in its own words: show just those.
+    const message = error.status === 400 && error.body ? error.body : error.message;
+    return { code: error.status === 404 ? 'not-found' : 'server', message };
   }
   return { code: 'internal', message: (error as Error)?.message ?? String(error) };
 }

@@ -206,6 +206,17 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     'network.transfers': ({ connectionId }) => network.transfers(connectionId),
     'network.removeTransfer': ({ connectionId, direction, transferId }) =>
       network.removeTransfer(connectionId, direction, transferId),
+    'network.watches': ({ connectionId }) => network.watches(connectionId),
+    'network.addWatch': ({ connectionId, name, path }) =>
+      network.addWatch(connectionId, name, path),
+    'network.removeWatch': ({ connectionId, watchId }) =>
+      network.removeWatch(connectionId, watchId),
+    'network.endpoints': ({ connectionId }) => network.endpoints(connectionId),
+    'network.forwardingRules': ({ connectionId }) => network.forwardingRules(connectionId),
+    'network.addForwardingRule': ({ connectionId, source, destination, keepImages }) =>
+      network.addForwardingRule(connectionId, source, destination, keepImages),
+    'network.removeForwardingRule': ({ connectionId, ruleId }) =>
+      network.removeForwardingRule(connectionId, ruleId),
     'actions.send': ({ connectionId, selection, boxId, options: names, patientNames }) =>
       sending.sendToBox(connectionId, selection, boxId, names, patientNames),
     'actions.sendToScu': ({ connectionId, selection, scuId }) =>

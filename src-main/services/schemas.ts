@@ -203,6 +203,30 @@ export const schemas = {
   'network.removeTransfer': z
     .object({ connectionId, direction: z.enum(['outgoing', 'incoming']), transferId: id })
     .strict(),
+  'network.watches': z.object({ connectionId }).strict(),
+  'network.addWatch': z
+    .object({ connectionId, name: nodeName, path: z.string().trim().min(1).max(4096) })
+    .strict(),
+  'network.removeWatch': z.object({ connectionId, watchId: id }).strict(),
+  'network.endpoints': z.object({ connectionId }).strict(),
+  'network.forwardingRules': z.object({ connectionId }).strict(),
+  'network.addForwardingRule': z
+    .object({
+      connectionId,
+      source: z
+        .object({
+          type: z.enum(['user', 'box', 'directory', 'scp', 'import']),
+          id,
+          name: z.string().max(500),
+        })
+        .strict(),
+      destination: z
+        .object({ type: z.enum(['box', 'scu']), id, name: z.string().max(500) })
+        .strict(),
+      keepImages: z.boolean(),
+    })
+    .strict(),
+  'network.removeForwardingRule': z.object({ connectionId, ruleId: id }).strict(),
   'actions.send': z
     .object({ connectionId, selection, boxId: id, options: optionNames, patientNames })
     .strict(),

@@ -7,6 +7,9 @@ import { open } from 'node:fs/promises';
 import type {
   AnonymizationOption,
   Box,
+  Destination,
+  ForwardingRule,
+  WatchedDirectory,
   BulkAnonymizationData,
   IncomingTransaction,
   OutgoingTransaction,
@@ -482,6 +485,50 @@ export class SliceboxClient {
 
   async removeScp(id: number): Promise<void> {
     await this.request('DELETE', `/scps/${id}`, 'remove SCP', { parse: 'none' });
+  }
+
+  directoryWatches(
+    params: { startindex?: number; count?: number } = {},
+  ): Promise<WatchedDirectory[]> {
+    return this.request('GET', '/directorywatches', 'list directory watches', {
+      query: { ...params },
+    });
+  }
+
+  /** `POST /directorywatches` (admin): the server imports what is and what comes into `path`. */
+  addDirectoryWatch(name: string, path: string): Promise<WatchedDirectory> {
+    return this.request('POST', '/directorywatches', 'add directory watch', {
+      json: { id: -1, name, path },
+    });
+  }
+
+  async removeDirectoryWatch(id: number): Promise<void> {
+    await this.request('DELETE', `/directorywatches/${id}`, 'remove directory watch', {
+      parse: 'none',
+    });
+  }
+
+  destinations(): Promise<Destination[]> {
+    return this.request('GET', '/destinations', 'list destinations');
+  }
+
+  forwardingRules(params: { startindex?: number; count?: number } = {}): Promise<ForwardingRule[]> {
+    return this.request('GET', '/forwarding/rules', 'list forwarding rules', {
+      query: { ...params },
+    });
+  }
+
+  /** `POST /forwarding/rules` (admin); an equal rule answers the existing one. */
+  addForwardingRule(rule: Omit<ForwardingRule, 'id'>): Promise<ForwardingRule> {
+    return this.request('POST', '/forwarding/rules', 'add forwarding rule', {
+      json: { id: -1, ...rule },
+    });
+  }
+
+  async removeForwardingRule(id: number): Promise<void> {
+    await this.request('DELETE', `/forwarding/rules/${id}`, 'remove forwarding rule', {
+      parse: 'none',
+    });
   }
 
   // ── plumbing ──────────────────────────────────────────────────────────────

@@ -293,3 +293,26 @@ export interface ScuData {
   host: string;
   port: number;
 }
+
+// ── directory watches, destinations, forwarding (BEHAVIOR §15, §5.2, §18) ────
+
+export interface WatchedDirectory {
+  id: number;
+  name: string;
+  path: string;
+}
+
+export type DestinationType = 'box' | 'scu' | 'unknown';
+
+export interface Destination {
+  destinationType: DestinationType;
+  destinationName: string;
+  destinationId: number;
+}
+
+export interface ForwardingRule {
+  id: number;
+  source: Source;
+  destination: Destination;
+  keepImages: boolean;
+}

@@ -1,6 +1,7 @@
 /**
- * The Network screen (Slicebox's Admin → Boxes, Admin → SCP / SCU and Transactions screens, WEB-UI §1.2):
- * the boxes, SCPs, SCUs and box transactions of one connection's server. Lists are reloaded after every
+ * The Network screen (Slicebox's Admin → Boxes, Admin → SCP / SCU, Admin → Directories, Admin → Forwarding
+ * and Transactions screens, WEB-UI §1.2): the boxes, SCPs, SCUs, watched folders, forwarding rules and box
+ * transactions of one connection's server. Lists are reloaded after every
  * change and, while the screen is shown, boxes (their Online state) and transactions every 5 s.
  * Loading errors are kept per section and shown inline; changes throw the server's message to the
  * dialog that asked for them.
@@ -9,16 +10,20 @@ import type {
   AnonymizationOptionItem,
   BoxItem,
   Bridge,
+  DestinationRef,
+  ForwardingRuleItem,
   ScpItem,
   ScuItem,
+  SourceRef,
   TransferItem,
+  WatchItem,
 } from '../../src-preload/contract.js';
 import { errorMessage } from '../lib/format.js';
 
 /** How often boxes and transactions are reloaded while the screen is visible. */
 export const NETWORK_REFRESH_MS = 5000;
 
-export type NetworkSection = 'boxes' | 'scps' | 'scus' | 'transfers';
+export type NetworkSection = 'boxes' | 'scps' | 'scus' | 'watches' | 'forwarding' | 'transfers';
 
 /** The list sections' state: the server's answer, whether it came, and its error. */
 interface SectionState {
@@ -32,9 +37,26 @@ function idle(): Record<NetworkSection, SectionState> {
     boxes: { loading: false, loaded: false, error: null },
     scps: { loading: false, loaded: false, error: null },
     scus: { loading: false, loaded: false, error: null },
+    watches: { loading: false, loaded: false, error: null },
+    forwarding: { loading: false, loaded: false, error: null },
     transfers: { loading: false, loaded: false, error: null },
   };
 }
+
+/** How the app names a source type (Slicebox's `directory` is a watched folder). */
+export const SOURCE_TYPE_LABELS: Record<SourceRef['type'], string> = {
+  user: 'User',
+  box: 'Box',
+  directory: 'Watched folder',
+  scp: 'SCP',
+  import: 'Import session',
+};
+
+/** How the app names a destination type. */
+export const DESTINATION_TYPE_LABELS: Record<DestinationRef['type'], string> = {
+  box: 'Box',
+  scu: 'SCU',
+};
 
 /** Slicebox's AE title rule (BEHAVIOR §16): trimmed, 1 to 16 characters. Null when valid. */
 export function aeTitleError(aeTitle: string): string | null {
@@ -58,6 +80,16 @@ export class NetworkStore {
   boxes = $state.raw<BoxItem[]>([]);
   scps = $state.raw<ScpItem[]>([]);
   scus = $state.raw<ScuItem[]>([]);
+  watches = $state.raw<WatchItem[]>([]);
+  rules = $state.raw<ForwardingRuleItem[]>([]);
+  /** The server's sources and destinations, for the Add rule dialog (null until loaded). */
+  endpoints = $state.raw<{ sources: SourceRef[]; destinations: DestinationRef[] } | null>(null);
+  endpointsError = $state<string | null>(null);
+  /**
+   * Whether the connection is the app's own local box (its folders are on this computer) or a remote
+   * server (folders on the server's computer); null until known.
+   */
+  isLocal = $state<boolean | null>(null);
   outgoing = $state.raw<TransferItem[]>([]);
   incoming = $state.raw<TransferItem[]>([]);
   /** The server's anonymization options (BASIC_PROFILE left out: it always applies). */
@@ -69,7 +101,14 @@ export class NetworkStore {
 
   #bridge: Bridge;
   /** Per section, the newest request; older answers are dropped. */
-  #requests: Record<NetworkSection, number> = { boxes: 0, scps: 0, scus: 0, transfers: 0 };
+  #requests: Record<NetworkSection, number> = {
+    boxes: 0,
+    scps: 0,
+    scus: 0,
+    watches: 0,
+    forwarding: 0,
+    transfers: 0,
+  };
 
   constructor(bridge: Bridge) {
     this.#bridge = bridge;
@@ -82,6 +121,11 @@ export class NetworkStore {
     this.boxes = [];
     this.scps = [];
     this.scus = [];
+    this.watches = [];
+    this.rules = [];
+    this.endpoints = null;
+    this.endpointsError = null;
+    this.isLocal = null;
     this.outgoing = [];
     this.incoming = [];
     this.options = [];
@@ -89,6 +133,7 @@ export class NetworkStore {
     this.sections = idle();
     this.refreshedAt = null;
     for (const key of Object.keys(this.#requests) as NetworkSection[]) this.#requests[key]++;
+    void this.#loadKind();
     void this.loadAll();
     return true;
   }
@@ -98,8 +143,24 @@ export class NetworkStore {
       this.loadBoxes(),
       this.loadScps(),
       this.loadScus(),
+      this.loadWatches(),
+      this.loadForwarding(),
       this.loadTransfers(),
     ]).then(() => undefined);
+  }
+
+  /** Learns whether the connection is the local box (`kind: 'local'`) or a remote server. */
+  async #loadKind(): Promise<void> {
+    const connectionId = this.connectionId;
+    if (!connectionId) return;
+    try {
+      const list = await this.#bridge.invoke('connections.list', undefined);
+      if (connectionId !== this.connectionId) return;
+      const kind = list.find((c) => c.id === connectionId)?.kind;
+      this.isLocal = kind === undefined ? null : kind === 'local';
+    } catch {
+      // Unknown: the dialogs then speak of "the server's computer" without assuming which.
+    }
   }
 
   /** The periodic refresh: what changes by itself on the server. */
@@ -183,6 +244,36 @@ export class NetworkStore {
     );
   }
 
+  loadWatches(): Promise<void> {
+    return this.#load(
+      'watches',
+      (connectionId) => this.#bridge.invoke('network.watches', { connectionId }),
+      (watches) => (this.watches = watches),
+    );
+  }
+
+  loadForwarding(): Promise<void> {
+    return this.#load(
+      'forwarding',
+      (connectionId) => this.#bridge.invoke('network.forwardingRules', { connectionId }),
+      (rules) => (this.rules = rules),
+    );
+  }
+
+  /** The server's sources and destinations (read each time the Add rule dialog opens). */
+  async loadEndpoints(): Promise<void> {
+    const connectionId = this.connectionId;
+    if (!connectionId) return;
+    try {
+      const endpoints = await this.#bridge.invoke('network.endpoints', { connectionId });
+      if (connectionId !== this.connectionId) return;
+      this.endpoints = endpoints;
+      this.endpointsError = null;
+    } catch (error) {
+      if (connectionId === this.connectionId) this.endpointsError = errorMessage(error);
+    }
+  }
+
   /** The anonymization options for the box dialogs (read once per connection). */
   async loadOptions(): Promise<void> {
     const connectionId = this.connectionId;
@@ -264,6 +355,41 @@ export class NetworkStore {
     const connectionId = this.#require();
     await this.#bridge.invoke('network.removeScu', { connectionId, scuId });
     await this.loadScus();
+  }
+
+  async addWatch(name: string, path: string): Promise<WatchItem> {
+    const connectionId = this.#require();
+    const added = await this.#bridge.invoke('network.addWatch', { connectionId, name, path });
+    await this.loadWatches();
+    return added;
+  }
+
+  async removeWatch(watchId: number): Promise<void> {
+    const connectionId = this.#require();
+    await this.#bridge.invoke('network.removeWatch', { connectionId, watchId });
+    await this.loadWatches();
+  }
+
+  async addForwardingRule(
+    source: SourceRef,
+    destination: DestinationRef,
+    keepImages: boolean,
+  ): Promise<ForwardingRuleItem> {
+    const connectionId = this.#require();
+    const added = await this.#bridge.invoke('network.addForwardingRule', {
+      connectionId,
+      source: { type: source.type, id: source.id, name: source.name },
+      destination: { type: destination.type, id: destination.id, name: destination.name },
+      keepImages,
+    });
+    await this.loadForwarding();
+    return added;
+  }
+
+  async removeForwardingRule(ruleId: number): Promise<void> {
+    const connectionId = this.#require();
+    await this.#bridge.invoke('network.removeForwardingRule', { connectionId, ruleId });
+    await this.loadForwarding();
   }
 
   async removeTransfer(transfer: TransferItem): Promise<void> {

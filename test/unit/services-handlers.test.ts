@@ -72,6 +72,11 @@ describe('handler table', () => {
       code: 'not-found',
     });
     expect(toBridgeError(new SliceboxHttpError(500, 'boom', 'x')).message).toContain('HTTP 500');
+    // A refusal (400 with the server's text) is shown in the server's words alone.
+    expect(
+      toBridgeError(new SliceboxHttpError(400, 'Port 104 is already in use', 'add SCP')),
+    ).toEqual({ code: 'server', message: 'Port 104 is already in use' });
+    expect(toBridgeError(new SliceboxHttpError(400, '', 'add SCP')).message).toContain('HTTP 400');
     expect(toBridgeError(new Error('plain'))).toEqual({ code: 'internal', message: 'plain' });
   });
 });

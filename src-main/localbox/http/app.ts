@@ -12,7 +12,9 @@ import { sendText } from './replies.js';
 import { registerAnonymizationRoutes } from './routes/anonymization.js';
 import { registerBoxRoutes } from './routes/boxes.js';
 import { registerDictionaryRoutes } from './routes/dictionary.js';
+import { registerDirectoryWatchRoutes } from './routes/directory-watches.js';
 import { registerFilteringRoutes } from './routes/filtering.js';
+import { registerForwardingRoutes } from './routes/forwarding.js';
 import { registerImageDeleteRoutes } from './routes/images-delete.js';
 import { registerImageExportRoutes } from './routes/images-export.js';
 import { registerImageJpegRoutes } from './routes/images-jpeg.js';
@@ -143,6 +145,8 @@ export async function buildApp(engine: Engine, options: AppOptions): Promise<Fas
   registerTransactionRoutes(routes, engine);
   registerScpRoutes(routes, engine);
   registerScuRoutes(routes, engine);
+  registerDirectoryWatchRoutes(routes, engine);
+  registerForwardingRoutes(routes, engine);
   routes.finish();
   return app;
 }

@@ -5,13 +5,25 @@
  */
 import type {
   BoxItem,
+  DestinationRef,
+  ForwardingRuleItem,
   ScpItem,
   ScuItem,
   TransferItem,
   TransferStatus,
   TransfersSnapshot,
+  SourceRef,
+  WatchItem,
 } from '../../../src-preload/contract.js';
-import type { Box, IncomingTransaction, OutgoingTransaction } from '../../slicebox/types.js';
+import type {
+  Box,
+  Destination,
+  ForwardingRule,
+  IncomingTransaction,
+  OutgoingTransaction,
+  Source,
+} from '../../slicebox/types.js';
+import { ServiceError } from '../service-error.js';
 import type { ActionConnections } from '../actions/action-service.js';
 
 /** Boxes, SCPs and SCUs are few; one page of this size holds them all. */
@@ -66,6 +78,27 @@ function incomingItem(t: IncomingTransaction): TransferItem {
     created: t.created,
     updated: t.updated,
   };
+}
+
+const SOURCE_TYPES: readonly SourceRef['type'][] = ['user', 'box', 'directory', 'scp', 'import'];
+
+/** A Slicebox Source as the app shows it; `null` for a type the app does not know. */
+function sourceRef(source: Source): SourceRef | null {
+  const type = SOURCE_TYPES.find((t) => t === source.sourceType);
+  return type ? { type, id: source.sourceId, name: source.sourceName } : null;
+}
+
+function destinationRef(destination: Destination): DestinationRef | null {
+  const type = destination.destinationType;
+  if (type !== 'box' && type !== 'scu') return null;
+  return { type, id: destination.destinationId, name: destination.destinationName };
+}
+
+function ruleItem(rule: ForwardingRule): ForwardingRuleItem | null {
+  const source = sourceRef(rule.source);
+  const destination = destinationRef(rule.destination);
+  if (!source || !destination) return null;
+  return { id: rule.id, source, destination, keepImages: rule.keepImages };
 }
 
 export class NetworkService {
@@ -142,5 +175,64 @@ export class NetworkService {
     transferId: number,
   ): Promise<void> {
     return this.connections.client(connectionId).removeTransaction(direction, transferId);
+  }
+
+  async watches(connectionId: string): Promise<WatchItem[]> {
+    const watches = await this.connections
+      .client(connectionId)
+      .directoryWatches({ startindex: 0, count: ALL });
+    return watches.map(({ id, name, path }) => ({ id, name, path }));
+  }
+
+  async addWatch(connectionId: string, name: string, path: string): Promise<WatchItem> {
+    const watch = await this.connections.client(connectionId).addDirectoryWatch(name, path);
+    return { id: watch.id, name: watch.name, path: watch.path };
+  }
+
+  removeWatch(connectionId: string, watchId: number): Promise<void> {
+    return this.connections.client(connectionId).removeDirectoryWatch(watchId);
+  }
+
+  /** Every source and destination of the server (`GET /sources`, `GET /destinations`). */
+  async endpoints(
+    connectionId: string,
+  ): Promise<{ sources: SourceRef[]; destinations: DestinationRef[] }> {
+    const client = this.connections.client(connectionId);
+    const [sources, destinations] = await Promise.all([client.sources(), client.destinations()]);
+    return {
+      sources: sources.map(sourceRef).filter((s): s is SourceRef => s !== null),
+      destinations: destinations.map(destinationRef).filter((d): d is DestinationRef => d !== null),
+    };
+  }
+
+  async forwardingRules(connectionId: string): Promise<ForwardingRuleItem[]> {
+    const rules = await this.connections
+      .client(connectionId)
+      .forwardingRules({ startindex: 0, count: ALL });
+    return rules.map(ruleItem).filter((r): r is ForwardingRuleItem => r !== null);
+  }
+
+  async addForwardingRule(
+    connectionId: string,
+    source: SourceRef,
+    destination: DestinationRef,
+    keepImages: boolean,
+  ): Promise<ForwardingRuleItem> {
+    const rule = await this.connections.client(connectionId).addForwardingRule({
+      source: { sourceType: source.type, sourceId: source.id, sourceName: source.name },
+      destination: {
+        destinationType: destination.type,
+        destinationId: destination.id,
+        destinationName: destination.name,
+      },
+      keepImages,
+    });
+    const item = ruleItem(rule);
+    if (!item) throw new ServiceError('server', 'The server answered a rule the app cannot show');
+    return item;
+  }
+
+  removeForwardingRule(connectionId: string, ruleId: number): Promise<void> {
+    return this.connections.client(connectionId).removeForwardingRule(ruleId);
   }
 }

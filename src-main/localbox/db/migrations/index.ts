@@ -5,6 +5,8 @@ import { migration003 } from './003-seriestypes-filtering.js';
 import { migration004 } from './004-list-indexes.js';
 import { migration005 } from './005-boxes.js';
 import { migration006 } from './006-scp-scu.js';
+import { migration007 } from './007-directory-watches.js';
+import { migration008 } from './008-forwarding.js';
 
 /** All migrations, in version order. Append only; never edit a released migration. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -14,4 +16,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004,
   migration005,
   migration006,
+  migration007,
+  migration008,
 ];

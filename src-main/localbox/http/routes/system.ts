@@ -32,7 +32,9 @@ export function registerSystemRoutes(
       ...engine.scps
         .all()
         .map((s): Source => ({ sourceType: 'scp', sourceName: s.name, sourceId: s.id })),
-      // Directory watches go here.
+      ...engine.directoryWatches
+        .all()
+        .map((w): Source => ({ sourceType: 'directory', sourceName: w.name, sourceId: w.id })),
       ...engine.importSessions
         .all()
         .map((s): Source => ({ sourceType: 'import', sourceName: s.name, sourceId: s.id })),
