@@ -1,5 +1,5 @@
 /** General routes (BEHAVIOR.md §7.1-7.5). */
-import type { Source, SystemInformation } from '../../../slicebox/types.js';
+import type { Destination, Source, SystemInformation } from '../../../slicebox/types.js';
 import type { Engine } from '../../engine.js';
 import { sendJson, sendText } from '../replies.js';
 import type { Routes } from '../routing.js';
@@ -63,10 +63,4 @@ export function registerSystemRoutes(
     ];
     return sendJson(reply, 200, destinations);
   });
-}
-
-interface Destination {
-  destinationType: 'box' | 'scu' | 'unknown';
-  destinationName: string;
-  destinationId: number;
 }
