@@ -456,6 +456,118 @@ export interface ForwardingRuleItem {
   keepImages: boolean;
 }
 
+/** One entry of the server's log (BEHAVIOR §21), newest first. */
+export interface LogEntryItem {
+  id: number;
+  created: number;
+  type: 'DEFAULT' | 'INFO' | 'WARN' | 'ERROR';
+  subject: string;
+  message: string;
+}
+
+/** The columns an anonymization key list can be sorted by (`orderby` of `GET /anonymization/keys`). */
+export const ANONYMIZATION_KEY_ORDER = [
+  'id',
+  'created',
+  'imageId',
+  'patientName',
+  'anonPatientName',
+  'patientID',
+  'anonPatientID',
+  'studyInstanceUID',
+  'anonStudyInstanceUID',
+  'seriesInstanceUID',
+  'anonSeriesInstanceUID',
+  'sopInstanceUID',
+  'anonSOPInstanceUID',
+] as const;
+export type AnonymizationKeyOrder = (typeof ANONYMIZATION_KEY_ORDER)[number];
+
+/** An anonymization key (BEHAVIOR §11.5): the real and anonymous identity of one anonymized image. */
+export interface AnonymizationKeyItem {
+  id: number;
+  created: number;
+  imageId: number;
+  patientName: string;
+  anonPatientName: string;
+  patientID: string;
+  anonPatientID: string;
+  studyInstanceUID: string;
+  anonStudyInstanceUID: string;
+  seriesInstanceUID: string;
+  anonSeriesInstanceUID: string;
+  sopInstanceUID: string;
+  anonSOPInstanceUID: string;
+}
+
+/** A further attribute recorded with a key (`GET /anonymization/keys/{id}/keyvalues`). */
+export interface AnonymizationKeyValueItem {
+  id: number;
+  /** Keyword path, root first (`PatientBirthDate`, `Seq[1].Keyword`); `(gggg,eeee)` for unnamed tags. */
+  namePath: string;
+  /** The same path as tags: `(0010,0030)`. */
+  tagPath: string;
+  value: string;
+  anonymizedValue: string;
+}
+
+/** A user of the server (`GET /users`), without the password hash the server also sends. */
+export interface UserItem {
+  id: number;
+  name: string;
+  role: 'SUPERUSER' | 'ADMINISTRATOR' | 'USER';
+}
+
+/** A series type (BEHAVIOR §20): a name the server gives series whose first image matches a rule. */
+export interface SeriesTypeItem {
+  id: number;
+  name: string;
+}
+
+/** One attribute of a series type rule: the element at `path` must have exactly `value`. */
+export interface SeriesTypeAttributeItem {
+  id: number;
+  ruleId: number;
+  /** The element's tag. */
+  tag: number;
+  /** Keyword path, e.g. `PatientName` or `Seq[1].Keyword`; `(gggg,eeee)` for unknown tags. */
+  path: string;
+  /** The value; multiple values joined with `,` as Slicebox compares them. */
+  value: string;
+}
+
+/** A rule of a series type: matches when all its attributes match (a rule without any matches every series). */
+export interface SeriesTypeRuleItem {
+  id: number;
+  seriesTypeId: number;
+  attributes: SeriesTypeAttributeItem[];
+}
+
+/** A tag filter applied to incoming data of its sources (BEHAVIOR §19). */
+export interface TagFilterItem {
+  id: number;
+  name: string;
+  type: 'WHITELIST' | 'BLACKLIST';
+}
+
+/** One tag path of a tag filter, in both forms Slicebox shows. */
+export interface TagFilterPathItem {
+  id: number;
+  filterId: number;
+  /** `(0010,0010)` or `(0008,1115)[1].(0020,000E)`; `[*]` for any item. */
+  tags: string;
+  /** `PatientName` or `ReferencedSeriesSequence[1].SeriesInstanceUID`. */
+  names: string;
+}
+
+/** Which source's incoming data a tag filter applies to. */
+export interface SourceFilterItem {
+  id: number;
+  source: SourceRef;
+  filterId: number;
+  filterName: string;
+}
+
 /** `actions.send`: what was queued, and the outgoing transaction to follow (null when not found). */
 export interface SendResult {
   queued: number;
@@ -665,6 +777,106 @@ export interface Api {
     args: { connectionId: string; ruleId: number };
     result: void;
   };
+  /** A page of the server's log, newest first, optionally of one subject and/or type. */
+  'admin.log': {
+    args: PageRequest & { subject?: string; type?: LogEntryItem['type'] };
+    result: Page<LogEntryItem>;
+  };
+  'admin.removeLogEntries': { args: { connectionId: string; ids: number[] }; result: void };
+  /** Every series type of the server. */
+  'admin.seriesTypes': { args: { connectionId: string }; result: SeriesTypeItem[] };
+  'admin.addSeriesType': { args: { connectionId: string; name: string }; result: SeriesTypeItem };
+  'admin.renameSeriesType': {
+    args: { connectionId: string; seriesTypeId: number; name: string };
+    result: void;
+  };
+  /** Deletes the type with its rules and assignments; the server then re-evaluates every series. */
+  'admin.removeSeriesType': { args: { connectionId: string; seriesTypeId: number }; result: void };
+  /** The rules of a series type, each with its attributes. */
+  'admin.seriesTypeRules': {
+    args: { connectionId: string; seriesTypeId: number };
+    result: SeriesTypeRuleItem[];
+  };
+  'admin.addSeriesTypeRule': {
+    args: { connectionId: string; seriesTypeId: number };
+    result: SeriesTypeRuleItem;
+  };
+  'admin.removeSeriesTypeRule': { args: { connectionId: string; ruleId: number }; result: void };
+  /** Adds `tagPath` (keyword path, item 1 in every sequence) = `value` to a rule. */
+  'admin.addSeriesTypeAttribute': {
+    args: { connectionId: string; ruleId: number; tagPath: string; value: string };
+    result: SeriesTypeAttributeItem;
+  };
+  'admin.removeSeriesTypeAttribute': {
+    args: { connectionId: string; ruleId: number; attributeId: number };
+    result: void;
+  };
+  /** Whether the server is re-evaluating the series types of its series. */
+  'admin.seriesTypesUpdateStatus': { args: { connectionId: string }; result: { running: boolean } };
+  'admin.filters': { args: { connectionId: string }; result: TagFilterItem[] };
+  'admin.addFilter': {
+    args: { connectionId: string; name: string; type: TagFilterItem['type'] };
+    result: TagFilterItem;
+  };
+  /** Deletes the filter with its tag paths and source associations. */
+  'admin.removeFilter': { args: { connectionId: string; filterId: number }; result: void };
+  'admin.filterTagPaths': {
+    args: { connectionId: string; filterId: number };
+    result: TagFilterPathItem[];
+  };
+  /** Adds a keyword path (e.g. `PatientBirthDate`) to a filter. */
+  'admin.addFilterTagPath': {
+    args: { connectionId: string; filterId: number; tagPath: string };
+    result: TagFilterPathItem;
+  };
+  'admin.removeFilterTagPath': {
+    args: { connectionId: string; filterId: number; tagPathId: number };
+    result: void;
+  };
+  /** Which sources use which filter. */
+  'admin.filterAssociations': { args: { connectionId: string }; result: SourceFilterItem[] };
+  'admin.addFilterAssociation': {
+    args: { connectionId: string; filterId: number; source: SourceRef };
+    result: SourceFilterItem;
+  };
+  'admin.removeFilterAssociation': {
+    args: { connectionId: string; associationId: number };
+    result: void;
+  };
+  /** A page of the anonymization keys, by a prefix filter and a sort column. */
+  'admin.anonymizationKeys': {
+    args: PageRequest & {
+      filter?: string;
+      orderBy?: AnonymizationKeyOrder;
+      orderAscending?: boolean;
+    };
+    result: Page<AnonymizationKeyItem>;
+  };
+  'admin.keyValues': {
+    args: { connectionId: string; keyId: number };
+    result: AnonymizationKeyValueItem[];
+  };
+  'admin.removeAnonymizationKeys': {
+    args: { connectionId: string; ids: number[] };
+    result: void;
+  };
+  /** The keys with their values as the server's CSV (admin only), for the renderer to save. */
+  'admin.exportAnonymizationCsv': {
+    args: { connectionId: string };
+    result: { fileName: string; csv: string };
+  };
+  'admin.users': { args: PageRequest; result: Page<UserItem> };
+  /** Adds a user (admin); a name already taken is refused rather than silently kept. */
+  'admin.addUser': {
+    args: {
+      connectionId: string;
+      user: string;
+      password: string;
+      role: 'USER' | 'ADMINISTRATOR';
+    };
+    result: UserItem;
+  };
+  'admin.removeUser': { args: { connectionId: string; userId: number }; result: void };
   /**
    * Queues the selection's images for a box (`POST /boxes/{id}/send`), anonymized on the way with the
    * options (BASIC_PROFILE always) and, unless Keep Names, the PatientName per patient.
@@ -765,6 +977,34 @@ export const CHANNELS = [
   'network.forwardingRules',
   'network.addForwardingRule',
   'network.removeForwardingRule',
+  'admin.log',
+  'admin.removeLogEntries',
+  'admin.seriesTypes',
+  'admin.addSeriesType',
+  'admin.renameSeriesType',
+  'admin.removeSeriesType',
+  'admin.seriesTypeRules',
+  'admin.addSeriesTypeRule',
+  'admin.removeSeriesTypeRule',
+  'admin.addSeriesTypeAttribute',
+  'admin.removeSeriesTypeAttribute',
+  'admin.seriesTypesUpdateStatus',
+  'admin.filters',
+  'admin.addFilter',
+  'admin.removeFilter',
+  'admin.filterTagPaths',
+  'admin.addFilterTagPath',
+  'admin.removeFilterTagPath',
+  'admin.filterAssociations',
+  'admin.addFilterAssociation',
+  'admin.removeFilterAssociation',
+  'admin.anonymizationKeys',
+  'admin.keyValues',
+  'admin.removeAnonymizationKeys',
+  'admin.exportAnonymizationCsv',
+  'admin.users',
+  'admin.addUser',
+  'admin.removeUser',
   'actions.send',
   'actions.sendToScu',
 ] as const satisfies readonly Channel[];

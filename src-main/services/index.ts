@@ -18,6 +18,11 @@ import { ImportService } from './imports/import-service.js';
 import { ActionService } from './actions/action-service.js';
 import { SendService } from './actions/send-service.js';
 import { NetworkService } from './network/network-service.js';
+import { LogService } from './admin/log-service.js';
+import { SeriesTypesService } from './admin/series-types-service.js';
+import { FilteringService } from './admin/filtering-service.js';
+import { AnonymizationKeysService } from './admin/anonymization-keys-service.js';
+import { UsersService } from './admin/users-service.js';
 import { ImportSessionService } from './import-sessions/import-session-service.js';
 import { ExportService, type Dialogs } from './exports/export-service.js';
 import { ImageDetailsService } from './media/image-details.js';
@@ -124,6 +129,11 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
   const importSessions = new ImportSessionService(connections, actions);
   const sending = new SendService(connections);
   const network = new NetworkService(connections);
+  const log = new LogService(connections);
+  const seriesTypes = new SeriesTypesService(connections, actions);
+  const filtering = new FilteringService(connections, actions);
+  const anonymizationKeys = new AnonymizationKeysService(connections);
+  const users = new UsersService(connections);
 
   const handlers = createHandlerTable({
     'app.info': async () => ({
@@ -217,6 +227,48 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
       network.addForwardingRule(connectionId, source, destination, keepImages),
     'network.removeForwardingRule': ({ connectionId, ruleId }) =>
       network.removeForwardingRule(connectionId, ruleId),
+    'admin.log': (args) => log.page(args),
+    'admin.removeLogEntries': ({ connectionId, ids }) => log.remove(connectionId, ids),
+    'admin.seriesTypes': ({ connectionId }) => seriesTypes.list(connectionId),
+    'admin.addSeriesType': ({ connectionId, name }) => seriesTypes.add(connectionId, name),
+    'admin.renameSeriesType': ({ connectionId, seriesTypeId, name }) =>
+      seriesTypes.rename(connectionId, seriesTypeId, name),
+    'admin.removeSeriesType': ({ connectionId, seriesTypeId }) =>
+      seriesTypes.remove(connectionId, seriesTypeId),
+    'admin.seriesTypeRules': ({ connectionId, seriesTypeId }) =>
+      seriesTypes.rules(connectionId, seriesTypeId),
+    'admin.addSeriesTypeRule': ({ connectionId, seriesTypeId }) =>
+      seriesTypes.addRule(connectionId, seriesTypeId),
+    'admin.removeSeriesTypeRule': ({ connectionId, ruleId }) =>
+      seriesTypes.removeRule(connectionId, ruleId),
+    'admin.addSeriesTypeAttribute': ({ connectionId, ruleId, tagPath, value }) =>
+      seriesTypes.addAttribute(connectionId, ruleId, tagPath, value),
+    'admin.removeSeriesTypeAttribute': ({ connectionId, ruleId, attributeId }) =>
+      seriesTypes.removeAttribute(connectionId, ruleId, attributeId),
+    'admin.seriesTypesUpdateStatus': ({ connectionId }) => seriesTypes.updateStatus(connectionId),
+    'admin.filters': ({ connectionId }) => filtering.filters(connectionId),
+    'admin.addFilter': ({ connectionId, name, type }) => filtering.add(connectionId, name, type),
+    'admin.removeFilter': ({ connectionId, filterId }) => filtering.remove(connectionId, filterId),
+    'admin.filterTagPaths': ({ connectionId, filterId }) =>
+      filtering.tagPaths(connectionId, filterId),
+    'admin.addFilterTagPath': ({ connectionId, filterId, tagPath }) =>
+      filtering.addTagPath(connectionId, filterId, tagPath),
+    'admin.removeFilterTagPath': ({ connectionId, filterId, tagPathId }) =>
+      filtering.removeTagPath(connectionId, filterId, tagPathId),
+    'admin.filterAssociations': ({ connectionId }) => filtering.associations(connectionId),
+    'admin.addFilterAssociation': ({ connectionId, filterId, source }) =>
+      filtering.addAssociation(connectionId, filterId, source),
+    'admin.removeFilterAssociation': ({ connectionId, associationId }) =>
+      filtering.removeAssociation(connectionId, associationId),
+    'admin.anonymizationKeys': (args) => anonymizationKeys.page(args),
+    'admin.keyValues': ({ connectionId, keyId }) =>
+      anonymizationKeys.keyValues(connectionId, keyId),
+    'admin.removeAnonymizationKeys': ({ connectionId, ids }) =>
+      anonymizationKeys.remove(connectionId, ids),
+    'admin.exportAnonymizationCsv': ({ connectionId }) => anonymizationKeys.exportCsv(connectionId),
+    'admin.users': (args) => users.page(args),
+    'admin.addUser': ({ connectionId, ...user }) => users.add(connectionId, user),
+    'admin.removeUser': ({ connectionId, userId }) => users.remove(connectionId, userId),
     'actions.send': ({ connectionId, selection, boxId, options: names, patientNames }) =>
       sending.sendToBox(connectionId, selection, boxId, names, patientNames),
     'actions.sendToScu': ({ connectionId, selection, scuId }) =>

@@ -1,6 +1,10 @@
 /** One schema per bridge call: arguments are checked here, at the main side's edge. */
 import { z } from 'zod';
-import { FLAT_SERIES_ORDER, type Channel } from '../../src-preload/contract.js';
+import {
+  ANONYMIZATION_KEY_ORDER,
+  FLAT_SERIES_ORDER,
+  type Channel,
+} from '../../src-preload/contract.js';
 
 const connectionId = z.string().min(1).max(200);
 const startIndex = z.number().int().min(0);
@@ -227,6 +231,91 @@ export const schemas = {
     })
     .strict(),
   'network.removeForwardingRule': z.object({ connectionId, ruleId: id }).strict(),
+  'admin.log': z
+    .object({
+      ...page,
+      subject: z.string().trim().min(1).max(200).optional(),
+      type: z.enum(['DEFAULT', 'INFO', 'WARN', 'ERROR']).optional(),
+    })
+    .strict(),
+  'admin.removeLogEntries': z
+    .object({ connectionId, ids: z.array(id).min(1).max(10_000) })
+    .strict(),
+  'admin.anonymizationKeys': z
+    .object({
+      ...page,
+      filter: z.string().max(500).optional(),
+      orderBy: z.enum(ANONYMIZATION_KEY_ORDER).optional(),
+      orderAscending: z.boolean().optional(),
+    })
+    .strict(),
+  'admin.keyValues': z.object({ connectionId, keyId: id }).strict(),
+  'admin.removeAnonymizationKeys': z
+    .object({ connectionId, ids: z.array(id).min(1).max(10_000) })
+    .strict(),
+  'admin.exportAnonymizationCsv': z.object({ connectionId }).strict(),
+  'admin.users': z.object(page).strict(),
+  'admin.addUser': z
+    .object({
+      connectionId,
+      user: z.string().trim().min(1).max(200),
+      password: z.string().min(1).max(1000),
+      role: z.enum(['USER', 'ADMINISTRATOR']),
+    })
+    .strict(),
+  'admin.removeUser': z.object({ connectionId, userId: id }).strict(),
+  'admin.seriesTypes': z.object({ connectionId }).strict(),
+  'admin.addSeriesType': z
+    .object({ connectionId, name: z.string().trim().min(1).max(180) })
+    .strict(),
+  'admin.renameSeriesType': z
+    .object({ connectionId, seriesTypeId: id, name: z.string().trim().min(1).max(180) })
+    .strict(),
+  'admin.removeSeriesType': z.object({ connectionId, seriesTypeId: id }).strict(),
+  'admin.seriesTypeRules': z.object({ connectionId, seriesTypeId: id }).strict(),
+  'admin.addSeriesTypeRule': z.object({ connectionId, seriesTypeId: id }).strict(),
+  'admin.removeSeriesTypeRule': z.object({ connectionId, ruleId: id }).strict(),
+  'admin.addSeriesTypeAttribute': z
+    .object({
+      connectionId,
+      ruleId: id,
+      tagPath: z.string().trim().min(1).max(1000),
+      value: z.string().max(10_000),
+    })
+    .strict(),
+  'admin.removeSeriesTypeAttribute': z
+    .object({ connectionId, ruleId: id, attributeId: id })
+    .strict(),
+  'admin.seriesTypesUpdateStatus': z.object({ connectionId }).strict(),
+  'admin.filters': z.object({ connectionId }).strict(),
+  'admin.addFilter': z
+    .object({
+      connectionId,
+      name: z.string().trim().min(1).max(180),
+      type: z.enum(['WHITELIST', 'BLACKLIST']),
+    })
+    .strict(),
+  'admin.removeFilter': z.object({ connectionId, filterId: id }).strict(),
+  'admin.filterTagPaths': z.object({ connectionId, filterId: id }).strict(),
+  'admin.addFilterTagPath': z
+    .object({ connectionId, filterId: id, tagPath: z.string().trim().min(1).max(1000) })
+    .strict(),
+  'admin.removeFilterTagPath': z.object({ connectionId, filterId: id, tagPathId: id }).strict(),
+  'admin.filterAssociations': z.object({ connectionId }).strict(),
+  'admin.addFilterAssociation': z
+    .object({
+      connectionId,
+      filterId: id,
+      source: z
+        .object({
+          type: z.enum(['user', 'box', 'directory', 'scp', 'import']),
+          id,
+          name: z.string().max(500),
+        })
+        .strict(),
+    })
+    .strict(),
+  'admin.removeFilterAssociation': z.object({ connectionId, associationId: id }).strict(),
   'actions.send': z
     .object({ connectionId, selection, boxId: id, options: optionNames, patientNames })
     .strict(),

@@ -5,10 +5,15 @@
  */
 import { open } from 'node:fs/promises';
 import type {
+  AnonymizationKey,
+  AnonymizationKeyValue,
   AnonymizationOption,
+  ApiUser,
   Box,
   Destination,
   ForwardingRule,
+  LogEntry,
+  LogEntryType,
   WatchedDirectory,
   BulkAnonymizationData,
   IncomingTransaction,
@@ -24,11 +29,18 @@ import type {
   Series,
   SeriesTag,
   SeriesType,
+  SeriesTypeRule,
+  SeriesTypeRuleAttribute,
   Source,
+  SourceTagFilter,
+  TagFilter,
+  TagFilterTagPath,
+  TagTree,
   Study,
   FlatSeries,
   SystemInformation,
   TagPath,
+  ClearTextUser,
   UserInfo,
 } from './types.js';
 
@@ -529,6 +541,200 @@ export class SliceboxClient {
     await this.request('DELETE', `/forwarding/rules/${id}`, 'remove forwarding rule', {
       parse: 'none',
     });
+  }
+
+  // ── series types (admin writes) ─────────────────────────────────────────────
+  /** `PUT /seriestypes/{id}` (admin): renames a series type (the original reads the id from the body). */
+  async updateSeriesType(id: number, name: string): Promise<void> {
+    await this.request('PUT', `/seriestypes/${id}`, 'rename series type', {
+      json: { id, name },
+      parse: 'none',
+    });
+  }
+
+  /** `DELETE /seriestypes/{id}` (admin): with its rules, attributes and series assignments. */
+  async deleteSeriesType(id: number): Promise<void> {
+    await this.request('DELETE', `/seriestypes/${id}`, 'delete series type', { parse: 'none' });
+  }
+
+  /** `GET /seriestypes/rules?seriestypeid=`. */
+  seriesTypeRules(seriesTypeId: number): Promise<SeriesTypeRule[]> {
+    return this.request('GET', '/seriestypes/rules', 'list series type rules', {
+      query: { seriestypeid: seriesTypeId },
+    });
+  }
+
+  /** `POST /seriestypes/rules` (admin). */
+  createSeriesTypeRule(seriesTypeId: number): Promise<SeriesTypeRule> {
+    return this.request('POST', '/seriestypes/rules', 'create series type rule', {
+      json: { id: -1, seriesTypeId },
+    });
+  }
+
+  /** `DELETE /seriestypes/rules/{id}` (admin): with its attributes. */
+  async removeSeriesTypeRule(ruleId: number): Promise<void> {
+    await this.request('DELETE', `/seriestypes/rules/${ruleId}`, 'delete series type rule', {
+      parse: 'none',
+    });
+  }
+
+  /** `GET /seriestypes/rules/{id}/attributes`. */
+  seriesTypeRuleAttributes(ruleId: number): Promise<SeriesTypeRuleAttribute[]> {
+    return this.request(
+      'GET',
+      `/seriestypes/rules/${ruleId}/attributes`,
+      'list series type rule attributes',
+    );
+  }
+
+  /** `POST /seriestypes/rules/{id}/attributes` (admin); an empty `name` becomes the tag's keyword. */
+  createSeriesTypeRuleAttribute(
+    attribute: Omit<SeriesTypeRuleAttribute, 'id'>,
+  ): Promise<SeriesTypeRuleAttribute> {
+    return this.request(
+      'POST',
+      `/seriestypes/rules/${attribute.seriesTypeRuleId}/attributes`,
+      'create series type rule attribute',
+      { json: { id: -1, ...attribute } },
+    );
+  }
+
+  /** `DELETE /seriestypes/rules/{ruleId}/attributes/{attributeId}` (admin). */
+  async removeSeriesTypeRuleAttribute(ruleId: number, attributeId: number): Promise<void> {
+    await this.request(
+      'DELETE',
+      `/seriestypes/rules/${ruleId}/attributes/${attributeId}`,
+      'delete series type rule attribute',
+      { parse: 'none' },
+    );
+  }
+
+  /** `GET /seriestypes/rules/updatestatus`: whether the server is re-evaluating series types. */
+  seriesTypesUpdateStatus(): Promise<{ running: boolean }> {
+    return this.request('GET', '/seriestypes/rules/updatestatus', 'series type update status');
+  }
+
+  // ── tag filters ───────────────────────────────────────────────────────────
+  tagFilters(params: { startindex?: number; count?: number } = {}): Promise<TagFilter[]> {
+    return this.request('GET', '/filtering/filters', 'list tag filters', { query: { ...params } });
+  }
+
+  /** `POST /filtering/filters` (admin); names need not be unique. */
+  createTagFilter(name: string, tagFilterType: TagFilter['tagFilterType']): Promise<TagFilter> {
+    return this.request('POST', '/filtering/filters', 'create tag filter', {
+      json: { id: -1, name, tagFilterType, tagPaths: [] },
+    });
+  }
+
+  /** `DELETE /filtering/filters/{id}` (admin): with its tag paths and source associations. */
+  async removeTagFilter(id: number): Promise<void> {
+    await this.request('DELETE', `/filtering/filters/${id}`, 'delete tag filter', {
+      parse: 'none',
+    });
+  }
+
+  tagFilterTagPaths(
+    filterId: number,
+    params: { startindex?: number; count?: number } = {},
+  ): Promise<TagFilterTagPath[]> {
+    return this.request('GET', `/filtering/filters/${filterId}/tagpaths`, 'list filter tag paths', {
+      query: { ...params },
+    });
+  }
+
+  /** `POST /filtering/filters/{id}/tagpaths` (admin); the original reads the filter id from the body. */
+  addTagFilterTagPath(filterId: number, tagPath: TagTree): Promise<TagFilterTagPath> {
+    return this.request('POST', `/filtering/filters/${filterId}/tagpaths`, 'add filter tag path', {
+      json: { id: -1, tagFilterId: filterId, tagPath },
+    });
+  }
+
+  async removeTagFilterTagPath(filterId: number, tagPathId: number): Promise<void> {
+    await this.request(
+      'DELETE',
+      `/filtering/filters/${filterId}/tagpaths/${tagPathId}`,
+      'remove filter tag path',
+      { parse: 'none' },
+    );
+  }
+
+  sourceTagFilters(
+    params: { startindex?: number; count?: number } = {},
+  ): Promise<SourceTagFilter[]> {
+    return this.request('GET', '/filtering/associations', 'list filter associations', {
+      query: { ...params },
+    });
+  }
+
+  /** `POST /filtering/associations` (admin): names are stored as given. */
+  addSourceTagFilter(association: Omit<SourceTagFilter, 'id'>): Promise<SourceTagFilter> {
+    return this.request('POST', '/filtering/associations', 'add filter association', {
+      json: { id: -1, ...association },
+    });
+  }
+
+  async removeSourceTagFilter(id: number): Promise<void> {
+    await this.request('DELETE', `/filtering/associations/${id}`, 'remove filter association', {
+      parse: 'none',
+    });
+  }
+
+  /** `GET /log`: newest first; `subject` exact, `type` one of the four entry types. */
+  log(
+    params: { startindex?: number; count?: number; subject?: string; type?: LogEntryType } = {},
+  ): Promise<LogEntry[]> {
+    return this.request('GET', '/log', 'read the log', { query: { ...params } });
+  }
+
+  async removeLogEntry(id: number): Promise<void> {
+    await this.request('DELETE', `/log/${id}`, 'delete log entry', { parse: 'none' });
+  }
+
+  // ── anonymization keys and users (BEHAVIOR §8, §11.8) ──────────────────────
+  /** `GET /anonymization/keys`: `filter` is a case-insensitive prefix over the name/ID/UID fields. */
+  anonymizationKeys(
+    params: {
+      startindex?: number;
+      count?: number;
+      orderby?: string;
+      orderascending?: boolean;
+      filter?: string;
+    } = {},
+  ): Promise<AnonymizationKey[]> {
+    return this.request('GET', '/anonymization/keys', 'list anonymization keys', {
+      query: { ...params },
+    });
+  }
+
+  anonymizationKeyValues(keyId: number): Promise<AnonymizationKeyValue[]> {
+    return this.request(
+      'GET',
+      `/anonymization/keys/${keyId}/keyvalues`,
+      'list anonymization key values',
+    );
+  }
+
+  async removeAnonymizationKey(keyId: number): Promise<void> {
+    await this.request('DELETE', `/anonymization/keys/${keyId}`, 'delete anonymization key', {
+      parse: 'none',
+    });
+  }
+
+  /** `GET /anonymization/keys/export/csv` (admin): the keys and their values, `;`-separated. */
+  exportAnonymizationKeysCsv(): Promise<string> {
+    return this.request('GET', '/anonymization/keys/export/csv', 'export anonymization keys', {
+      parse: 'text',
+      timeoutMs: 120_000,
+    });
+  }
+
+  /** `POST /users` (admin): 201 with the user; an existing name answers that user unchanged. */
+  addUser(user: ClearTextUser): Promise<ApiUser> {
+    return this.request('POST', '/users', 'add user', { json: user });
+  }
+
+  async removeUser(id: number): Promise<void> {
+    await this.request('DELETE', `/users/${id}`, 'delete user', { parse: 'none' });
   }
 
   // ── plumbing ──────────────────────────────────────────────────────────────

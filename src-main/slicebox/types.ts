@@ -71,6 +71,58 @@ export interface SeriesType {
   name: string;
 }
 
+/** A rule of a series type (BEHAVIOR §20): matches when all its attributes match. */
+export interface SeriesTypeRule {
+  id: number;
+  seriesTypeId: number;
+}
+
+/**
+ * One attribute of a series type rule (BEHAVIOR §20): `tag` (inside the sequences of `tagPath`, decimal
+ * sequence tags joined with `,`, item 1 each) must have the value `values`.
+ */
+export interface SeriesTypeRuleAttribute {
+  id: number;
+  seriesTypeRuleId: number;
+  tag: number;
+  name: string;
+  tagPath?: string | null;
+  namePath?: string | null;
+  values: string;
+}
+
+/** A tag filter applied on ingestion (BEHAVIOR §19). */
+export interface TagFilter {
+  id: number;
+  name: string;
+  tagFilterType: 'WHITELIST' | 'BLACKLIST';
+}
+
+/** A tag tree (BEHAVIOR §5.4): like a TagPath, but `item` may be `"*"` and `tag` may be left to `name`. */
+export interface TagTree {
+  tag?: number;
+  name?: string;
+  item?: string;
+  previous?: TagTree;
+}
+
+/** One tag path of a tag filter (BEHAVIOR §19). */
+export interface TagFilterTagPath {
+  id: number;
+  tagFilterId: number;
+  tagPath: TagTree;
+}
+
+/** Which source's incoming data a tag filter applies to (BEHAVIOR §19). */
+export interface SourceTagFilter {
+  id: number;
+  sourceType: SourceType;
+  sourceName: string;
+  sourceId: number;
+  tagFilterId: number;
+  tagFilterName: string;
+}
+
 /** `{"id","name"}` of series tags (BEHAVIOR §9.8). */
 export interface SeriesTag {
   id: number;
@@ -118,6 +170,32 @@ export interface ImportSession {
   filesRejected: number;
   created: number;
   lastUpdated: number;
+}
+
+/** `AnonymizationKey` of `GET /anonymization/keys` (BEHAVIOR §11.5). */
+export interface AnonymizationKey {
+  id: number;
+  created: number;
+  imageId: number;
+  patientName: string;
+  anonPatientName: string;
+  patientID: string;
+  anonPatientID: string;
+  studyInstanceUID: string;
+  anonStudyInstanceUID: string;
+  seriesInstanceUID: string;
+  anonSeriesInstanceUID: string;
+  sopInstanceUID: string;
+  anonSOPInstanceUID: string;
+}
+
+/** `AnonymizationKeyValue` of `GET /anonymization/keys/{id}/keyvalues` (BEHAVIOR §11.5). */
+export interface AnonymizationKeyValue {
+  id: number;
+  anonymizationKeyId: number;
+  tagPath: TagPath;
+  value: string;
+  anonymizedValue: string;
 }
 
 /** A confidentiality option of `GET /anonymization/options` (BEHAVIOR §5.5). */
@@ -315,4 +393,16 @@ export interface ForwardingRule {
   source: Source;
   destination: Destination;
   keepImages: boolean;
+}
+
+// ── log (BEHAVIOR §21) ────────────────────────────────────────────────────────
+
+export type LogEntryType = 'DEFAULT' | 'INFO' | 'WARN' | 'ERROR';
+
+export interface LogEntry {
+  id: number;
+  created: number;
+  entryType: LogEntryType;
+  subject: string;
+  message: string;
 }

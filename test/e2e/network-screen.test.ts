@@ -86,7 +86,8 @@ describe('Network screen (browser mode)', () => {
     const local = page.locator('[data-testid="connection"][data-connection-id="local"]');
     await expect.poll(() => local.innerText(), { timeout: 30_000 }).toMatch(/online/i);
     await page.getByTestId('nav-browse').focus();
-    await page.keyboard.press('End');
+    await page.keyboard.press('End'); // Admin
+    await page.keyboard.press('ArrowLeft');
     await expect
       .poll(() => page.getByTestId('nav-network').getAttribute('aria-selected'))
       .toBe('true');

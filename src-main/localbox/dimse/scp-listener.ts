@@ -27,6 +27,7 @@ import {
 } from '../dicom/uids.js';
 import { dimse, VERIFICATION_SOP_CLASS } from './dimse-module.js';
 import type { DimseModule } from './dimse-module.js';
+import { installCommandStreamReset, installFastSend, installPduReader } from './fast-path.js';
 import { fileMetaHeader } from './part10.js';
 
 /** What a listener needs from the engine. */
@@ -46,6 +47,28 @@ const VERIFICATION_SYNTAXES = new Set<string>([
   TransferSyntax.ExplicitVrLittleEndian,
   TransferSyntax.ExplicitVrBigEndian,
 ]);
+
+/** Writes all of `buffers` at the file position (a short write is continued, never silently accepted). */
+async function writeFully(handle: FileHandle, buffers: Buffer[]): Promise<void> {
+  let rest = buffers;
+  while (rest.length > 0) {
+    const total = rest.reduce((n, b) => n + b.length, 0);
+    const { bytesWritten } =
+      rest.length === 1 ? await handle.write(rest[0]!) : await handle.writev(rest);
+    if (bytesWritten >= total) return;
+    if (bytesWritten <= 0) throw new Error('the temp file write wrote nothing');
+    let skip = bytesWritten;
+    const next: Buffer[] = [];
+    for (const b of rest) {
+      if (skip >= b.length) skip -= b.length;
+      else {
+        next.push(skip > 0 ? b.subarray(skip) : b);
+        skip = 0;
+      }
+    }
+    rest = next;
+  }
+}
 
 /**
  * A writable that puts the Part 10 header and then every received PDV value into a temp file (fsynced on end).
@@ -79,9 +102,24 @@ class TempFileSink extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.writeAll([chunk], callback);
+  }
+
+  /** Values that arrived while the previous write was in flight go to the file in one `writev`. */
+  override _writev(
+    chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
+    callback: () => void,
+  ): void {
+    this.writeAll(
+      chunks.map((c) => c.chunk),
+      callback,
+    );
+  }
+
+  private writeAll(buffers: Buffer[], callback: () => void): void {
     const handle = this.handle;
     if (!handle || this.error) return callback();
-    handle.write(chunk).then(
+    writeFully(handle, buffers).then(
       () => callback(),
       (e: Error) => {
         this.error = e;
@@ -150,6 +188,11 @@ function receiver(): ScpConstructor {
       private readonly deps: ScpListenerDeps,
     ) {
       super(socket, {});
+      // PDUs reassembled without a copy per TCP chunk, responses written corked, a fresh command stream after
+      // every C-ECHO (fast-path.ts).
+      installPduReader(this);
+      installFastSend(this);
+      installCommandStreamReset(this);
       this.on('close', () => this.discardSink());
     }
 

@@ -10,12 +10,15 @@
  * Failures reject with ScuSendError, whose message is Slicebox's (the route answers 502 with it).
  */
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { association, requests as DimseRequests } from 'dcmjs-dimse';
 import type { ScuData } from '../../slicebox/types.js';
 import { TransferSyntax } from '../dicom/uids.js';
 import { dimse, VERIFICATION_SOP_CLASS } from './dimse-module.js';
 import type { DimseModule } from './dimse-module.js';
+import { installCommandStreamReset, installFastSend } from './fast-path.js';
+import type { AsyncEncodedDataset } from './fast-path.js';
 import { readFileMeta } from './part10.js';
 import type { StoredFileMeta } from './part10.js';
 import { canConvert, convertDataset } from './transcode.js';
@@ -66,22 +69,33 @@ const MAX_PRESENTATION_CONTEXTS = 128;
 
 const hex4 = (n: number): string => n.toString(16).toUpperCase().padStart(4, '0');
 
-interface StoredDatasetApi {
+interface StoredDatasetApi extends AsyncEncodedDataset {
   readonly outgoing: Outgoing;
   /** The syntax the dataset will be sent in (set once the association is accepted). */
   setTransferSyntaxUid(ts: string): void;
+  /** The dataset sent after this one: its bytes are read while this one's C-STORE waits for its response. */
+  next: StoredDatasetApi | undefined;
+  /** Starts reading the bytes (in the syntax set) unless already started. */
+  prefetch(): void;
 }
 
 let storedDatasetClass:
   (new (outgoing: Outgoing) => InstanceType<DimseModule['Dataset']> & StoredDatasetApi) | undefined;
 
-/** A dcmjs-dimse Dataset whose encoded form is the stored file's dataset bytes, read when it is sent. */
+/**
+ * A dcmjs-dimse Dataset whose encoded form is the stored file's dataset bytes. fast-path.ts asks for them with
+ * `encodedBytes()` (read asynchronously, and the next dataset's read is started at the same time);
+ * `getDenaturalizedDataset` stays as the synchronous fallback for any other caller.
+ */
 function storedDataset(): new (
   outgoing: Outgoing,
 ) => InstanceType<DimseModule['Dataset']> & StoredDatasetApi {
   if (storedDatasetClass) return storedDatasetClass;
   const D = dimse();
   class StoredDataset extends D.Dataset implements StoredDatasetApi {
+    next: StoredDatasetApi | undefined;
+    private reading: Promise<Buffer> | undefined;
+
     constructor(readonly outgoing: Outgoing) {
       super(
         {
@@ -92,8 +106,27 @@ function storedDataset(): new (
       );
     }
 
+    prefetch(): void {
+      if (this.reading) return;
+      this.reading = readFile(this.outgoing.path).then((bytes) => this.encode(bytes));
+      // Reported when the bytes are asked for; a prefetch nobody asks for (sending stopped) fails silently.
+      this.reading.catch(() => undefined);
+    }
+
+    encodedBytes(): Promise<Buffer> {
+      this.prefetch();
+      const reading = this.reading!;
+      // Sent once: drop the reference so that the bytes can be collected after the write.
+      this.reading = undefined;
+      this.next?.prefetch();
+      return reading;
+    }
+
     override getDenaturalizedDataset(): Buffer {
-      const bytes = readFileSync(this.outgoing.path);
+      return this.encode(readFileSync(this.outgoing.path));
+    }
+
+    private encode(bytes: Buffer): Buffer {
       const ts = this.getTransferSyntaxUid();
       if (ts !== this.outgoing.meta.transferSyntaxUid)
         return convertDataset(bytes, this.outgoing.meta, ts);
@@ -107,6 +140,27 @@ function storedDataset(): new (
   }
   storedDatasetClass = StoredDataset;
   return StoredDataset;
+}
+
+/** File metas read concurrently before the association is opened. */
+const META_READS_IN_FLIGHT = 8;
+
+/** `f` over `items` with at most `limit` calls in flight; the results in the order of `items`. */
+async function mapInOrder<T, R>(
+  items: readonly T[],
+  limit: number,
+  f: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await f(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** Where the first error of a send came from, for Slicebox's messages. */
@@ -141,10 +195,13 @@ export async function sendToScu(
   const outgoing: Outgoing[] = [];
   const notFound: number[] = [];
   const skipped: number[] = [];
-  for (const imageId of imageIds) {
+  // The file metas are read a few at a time (the thread pool overlaps the opens and reads), in order.
+  const found = await mapInOrder(imageIds, META_READS_IN_FLIGHT, async (imageId) => {
     const path = deps.storedPath(imageId);
-    let meta: StoredFileMeta | undefined;
-    if (path !== undefined) meta = await readFileMeta(path).catch(() => undefined);
+    const meta = path === undefined ? undefined : await readFileMeta(path).catch(() => undefined);
+    return { imageId, path, meta };
+  });
+  for (const { imageId, path, meta } of found) {
     if (path === undefined || meta === undefined) {
       notFound.push(imageId);
       continue;
@@ -162,10 +219,10 @@ export async function sendToScu(
 
   const client = new D.Client();
   const StoredDataset = storedDataset();
-  const storeRequests = outgoing.map((o) => ({
-    outgoing: o,
-    request: new D.requests.CStoreRequest(new StoredDataset(o)),
-  }));
+  const storeRequests = outgoing.map((o) => {
+    const dataset = new StoredDataset(o);
+    return { outgoing: o, dataset, request: new D.requests.CStoreRequest(dataset) };
+  });
   for (const { request } of storeRequests) client.addRequest(request);
 
   // Contexts: dcmjs-dimse adds, per SOP class, one context with Implicit + Explicit VR LE and, for any other file
@@ -244,7 +301,8 @@ export async function sendToScu(
       // Like Slicebox: the file's own syntax if accepted, else Explicit VR LE, else Implicit VR LE. Sending stops
       // at the first image that cannot go (as Slicebox's sequential send stops at the first failure).
       const keep: CStoreRequest[] = [];
-      for (const { outgoing: o, request } of storeRequests) {
+      const kept: StoredDatasetApi[] = [];
+      for (const { outgoing: o, dataset, request } of storeRequests) {
         const syntaxes = accepting.get(o.meta.sopClassUid);
         const own = o.meta.transferSyntaxUid;
         const chosen = syntaxes?.has(own)
@@ -266,9 +324,13 @@ export async function sendToScu(
           );
           break;
         }
-        request.getDataset()?.setTransferSyntaxUid(chosen);
+        dataset.setTransferSyntaxUid(chosen);
         keep.push(request);
+        kept.push(dataset);
       }
+      // Each dataset starts reading the next one's bytes when it is sent; the first is read from here on.
+      kept.forEach((d, i) => (d.next = kept[i + 1]));
+      kept[0]?.prefetch();
       if (keep.length < storeRequests.length) {
         client.clearRequests();
         for (const r of keep) client.addRequest(r);
@@ -317,6 +379,12 @@ export async function sendToScu(
       return;
     }
     const net = network();
+    // Corked, copy-free P-DATA writes, asynchronously read datasets, and no re-parsing of earlier C-STORE
+    // responses (fast-path.ts).
+    if (net) {
+      installFastSend(net);
+      installCommandStreamReset(net);
+    }
     // dcmjs-dimse's Client ignores an A-ABORT from the peer; end the association here.
     net?.on('abort', (a) => {
       fail(
