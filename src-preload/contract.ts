@@ -877,6 +877,23 @@ export interface Api {
     result: UserItem;
   };
   'admin.removeUser': { args: { connectionId: string; userId: number }; result: void };
+  /** A page of the global series tags, by the server's name filter (`%filter%`), sorted by name or id. */
+  'admin.seriesTags': {
+    args: PageRequest & { filter?: string; orderBy?: 'id' | 'name'; orderAscending?: boolean };
+    result: Page<SeriesTagItem>;
+  };
+  /** Adds a tag; a name already in use is refused. */
+  'admin.addSeriesTag': { args: { connectionId: string; name: string }; result: SeriesTagItem };
+  'admin.renameSeriesTag': {
+    args: { connectionId: string; seriesTagId: number; name: string };
+    result: SeriesTagItem;
+  };
+  /** Deletes the tag; the server removes it from every series. */
+  'admin.removeSeriesTag': { args: { connectionId: string; seriesTagId: number }; result: void };
+  /** Deletes every log entry of the server. */
+  'admin.clearLog': { args: { connectionId: string }; result: void };
+  /** Asks a remote server to stop (admin only); refused for the local box. */
+  'admin.stopServer': { args: { connectionId: string }; result: { message: string } };
   /**
    * Queues the selection's images for a box (`POST /boxes/{id}/send`), anonymized on the way with the
    * options (BASIC_PROFILE always) and, unless Keep Names, the PatientName per patient.
@@ -1005,6 +1022,12 @@ export const CHANNELS = [
   'admin.users',
   'admin.addUser',
   'admin.removeUser',
+  'admin.seriesTags',
+  'admin.addSeriesTag',
+  'admin.renameSeriesTag',
+  'admin.removeSeriesTag',
+  'admin.clearLog',
+  'admin.stopServer',
   'actions.send',
   'actions.sendToScu',
 ] as const satisfies readonly Channel[];

@@ -23,6 +23,8 @@ import { SeriesTypesService } from './admin/series-types-service.js';
 import { FilteringService } from './admin/filtering-service.js';
 import { AnonymizationKeysService } from './admin/anonymization-keys-service.js';
 import { UsersService } from './admin/users-service.js';
+import { SeriesTagsService } from './admin/series-tags-service.js';
+import { SystemService } from './admin/system-service.js';
 import { ImportSessionService } from './import-sessions/import-session-service.js';
 import { ExportService, type Dialogs } from './exports/export-service.js';
 import { ImageDetailsService } from './media/image-details.js';
@@ -134,6 +136,8 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
   const filtering = new FilteringService(connections, actions);
   const anonymizationKeys = new AnonymizationKeysService(connections);
   const users = new UsersService(connections);
+  const seriesTags = new SeriesTagsService(connections);
+  const system = new SystemService(connections);
 
   const handlers = createHandlerTable({
     'app.info': async () => ({
@@ -269,6 +273,14 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     'admin.users': (args) => users.page(args),
     'admin.addUser': ({ connectionId, ...user }) => users.add(connectionId, user),
     'admin.removeUser': ({ connectionId, userId }) => users.remove(connectionId, userId),
+    'admin.seriesTags': (args) => seriesTags.page(args),
+    'admin.addSeriesTag': ({ connectionId, name }) => seriesTags.add(connectionId, name),
+    'admin.renameSeriesTag': ({ connectionId, seriesTagId, name }) =>
+      seriesTags.rename(connectionId, seriesTagId, name),
+    'admin.removeSeriesTag': ({ connectionId, seriesTagId }) =>
+      seriesTags.remove(connectionId, seriesTagId),
+    'admin.clearLog': ({ connectionId }) => system.clearLog(connectionId),
+    'admin.stopServer': ({ connectionId }) => system.stop(connectionId),
     'actions.send': ({ connectionId, selection, boxId, options: names, patientNames }) =>
       sending.sendToBox(connectionId, selection, boxId, names, patientNames),
     'actions.sendToScu': ({ connectionId, selection, scuId }) =>

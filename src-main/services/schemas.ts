@@ -264,6 +264,23 @@ export const schemas = {
     })
     .strict(),
   'admin.removeUser': z.object({ connectionId, userId: id }).strict(),
+  'admin.seriesTags': z
+    .object({
+      ...page,
+      filter: z.string().max(180).optional(),
+      orderBy: z.enum(['id', 'name']).optional(),
+      orderAscending: z.boolean().optional(),
+    })
+    .strict(),
+  'admin.addSeriesTag': z
+    .object({ connectionId, name: z.string().trim().min(1).max(180) })
+    .strict(),
+  'admin.renameSeriesTag': z
+    .object({ connectionId, seriesTagId: id, name: z.string().trim().min(1).max(180) })
+    .strict(),
+  'admin.removeSeriesTag': z.object({ connectionId, seriesTagId: id }).strict(),
+  'admin.clearLog': z.object({ connectionId }).strict(),
+  'admin.stopServer': z.object({ connectionId }).strict(),
   'admin.seriesTypes': z.object({ connectionId }).strict(),
   'admin.addSeriesType': z
     .object({ connectionId, name: z.string().trim().min(1).max(180) })

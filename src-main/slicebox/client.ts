@@ -127,10 +127,40 @@ export class SliceboxClient {
 
   /** `GET /metadata/seriestags`: every series tag (Slicebox's UI asks `count=100000`). */
   seriesTags(
-    params: { startindex?: number; count?: number; orderby?: 'id' | 'name' } = {},
+    params: {
+      startindex?: number;
+      count?: number;
+      orderby?: 'id' | 'name';
+      orderascending?: boolean;
+      filter?: string;
+    } = {},
   ): Promise<SeriesTag[]> {
     return this.request('GET', '/metadata/seriestags', 'list series tags', {
       query: { ...params },
+    });
+  }
+
+  /** `POST /metadata/seriestags`: 201 with the new tag; a name in use → 400. */
+  createSeriesTag(name: string): Promise<SeriesTag> {
+    return this.request('POST', '/metadata/seriestags', 'add series tag', {
+      json: { id: -1, name },
+    });
+  }
+
+  /**
+   * `PUT /metadata/seriestags/{id}`: renames the tag (the original server reads the id from the body, the
+   * local box from the path: both are sent). 404 when there is no such tag.
+   */
+  updateSeriesTag(id: number, name: string): Promise<SeriesTag> {
+    return this.request('PUT', `/metadata/seriestags/${id}`, 'rename series tag', {
+      json: { id, name },
+    });
+  }
+
+  /** `DELETE /metadata/seriestags/{id}`: removes the tag and its links to every series (idempotent). */
+  async deleteSeriesTag(id: number): Promise<void> {
+    await this.request('DELETE', `/metadata/seriestags/${id}`, 'delete series tag', {
+      parse: 'none',
     });
   }
 
@@ -688,6 +718,16 @@ export class SliceboxClient {
 
   async removeLogEntry(id: number): Promise<void> {
     await this.request('DELETE', `/log/${id}`, 'delete log entry', { parse: 'none' });
+  }
+
+  /** `DELETE /log`: deletes every entry. */
+  async clearLog(): Promise<void> {
+    await this.request('DELETE', '/log', 'clear the log', { parse: 'none' });
+  }
+
+  /** `POST /system/stop` (admin): the server answers, then stops about a second later. */
+  stopServer(): Promise<string> {
+    return this.request('POST', '/system/stop', 'stop the server', { parse: 'text' });
   }
 
   // ── anonymization keys and users (BEHAVIOR §8, §11.8) ──────────────────────

@@ -10,6 +10,8 @@ import SeriesTypesSection from '../components/admin/SeriesTypesSection.svelte';
 import FilteringSection from '../components/admin/FilteringSection.svelte';
 import AnonymizationKeysSection from '../components/admin/AnonymizationKeysSection.svelte';
 import UsersSection from '../components/admin/UsersSection.svelte';
+import SeriesTagsSection from '../components/admin/SeriesTagsSection.svelte';
+import SystemSection from '../components/admin/SystemSection.svelte';
 
 export interface AdminSectionProps {
   bridge: Bridge;
@@ -27,7 +29,9 @@ export interface AdminSection {
 export const ADMIN_SECTIONS: AdminSection[] = [
   { id: 'series-types', label: 'Series types', component: SeriesTypesSection },
   { id: 'filtering', label: 'Filtering', component: FilteringSection },
+  { id: 'series-tags', label: 'Series tags', component: SeriesTagsSection },
   { id: 'log', label: 'Log', component: LogSection },
   { id: 'anonymization', label: 'Anonymization keys', component: AnonymizationKeysSection },
   { id: 'users', label: 'Users', component: UsersSection },
+  { id: 'system', label: 'System', component: SystemSection },
 ];

@@ -101,10 +101,14 @@ describe('Admin: series types and filtering (browser mode)', () => {
     const tabs = await page
       .locator('[role="tab"][data-testid^="admin-tab-"]')
       .evaluateAll((t) => t.map((e) => e.getAttribute('data-testid')));
-    expect(tabs.slice(0, 3)).toEqual([
+    expect(tabs).toEqual([
       'admin-tab-series-types',
       'admin-tab-filtering',
+      'admin-tab-series-tags',
       'admin-tab-log',
+      'admin-tab-anonymization',
+      'admin-tab-users',
+      'admin-tab-system',
     ]);
     await expect
       .poll(() => page.getByTestId('seriestypes-panel').innerText())

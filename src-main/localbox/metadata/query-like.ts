@@ -11,8 +11,9 @@ import type { Database } from 'better-sqlite3';
 const CACHE_LIMIT = 256;
 const cache = new Map<string, RegExp>();
 
+/** Escapes a regex syntax character (not `-`: outside a class it is literal, and `\-` is invalid with `u`). */
 function escapeRegExp(c: string): string {
-  return /[\\^$.*+?()[\]{}|/-]/.test(c) ? `\\${c}` : c;
+  return /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c;
 }
 
 export function likePattern(pattern: string): RegExp {
