@@ -183,12 +183,16 @@ export class ViewerStore {
    * strip; the server windows it by its own default.
    */
   async thumbnailUrl(imageId: number, height: number): Promise<string> {
+    return (await this.#pngUrl(imageId, { framenumber: 1, imageheight: height })).href;
+  }
+
+  /** The server's PNG of an image with Slicebox's query parameters (`framenumber` is 1-based). */
+  async #pngUrl(imageId: number, params: Record<string, number>): Promise<URL> {
     const urls = await this.#urlsOf(imageId);
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a one-off URL, not state
     const url = new URL(urls.pngUrl, location.href);
-    url.searchParams.set('framenumber', '1');
-    url.searchParams.set('imageheight', String(height));
-    return url.href;
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, String(value));
+    return url;
   }
 
   toggleThumbnails(): void {
@@ -247,15 +251,10 @@ export class ViewerStore {
 
   /** The server's rendering: used when the transfer syntax cannot be decoded in the renderer. */
   async #showPng(imageId: number, generation: number): Promise<void> {
-    const urls = await this.#urlsOf(imageId);
-    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not state the UI reads
-    const url = new URL(urls.pngUrl, location.href);
-    url.searchParams.set('framenumber', String(this.frame + 1));
-    if (this.window) {
-      const { windowmin, windowmax } = windowBounds(this.window);
-      url.searchParams.set('windowmin', String(windowmin));
-      url.searchParams.set('windowmax', String(windowmax));
-    }
+    const url = await this.#pngUrl(imageId, {
+      framenumber: this.frame + 1,
+      ...(this.window ? windowBounds(this.window) : {}),
+    });
     try {
       const res = await fetch(url);
       if (!res.ok) throw new Error(`The server could not render this image (HTTP ${res.status})`);
