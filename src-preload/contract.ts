@@ -183,7 +183,10 @@ export type ImportFileState =
   | 'present'
   | 'rejected'
   | 'failed'
-  /** Not sent: not DICOM, a DICOMDIR index, a duplicate within the drop, a refused zip entry, cancelled. */
+  /**
+   * Not sent: not DICOM, a DICOMDIR index, another copy of the same image in the drop was stored, a
+   * refused zip entry, cancelled.
+   */
   | 'skipped';
 
 export interface ImportFileResult {
@@ -191,8 +194,15 @@ export interface ImportFileResult {
   path: string;
   size: number;
   state: ImportFileState;
-  /** The server's reason for a rejection, the error of a failure, or why the file was skipped. */
+  /**
+   * Why the file was rejected (in words: the SOP class and transfer syntax by name), the error of a
+   * failure, or why the file was skipped (e.g. `Same image as a/MR_small.dcm, which was stored`).
+   */
   reason?: string;
+  /** For a rejection: what to do about it, or that the same image arrived from another copy. */
+  hint?: string;
+  /** For a rejection: the server's own words, when `reason` rephrases them. */
+  detail?: string;
   imageId?: number;
 }
 
@@ -217,7 +227,7 @@ export interface ImportJob {
   filesDone: number;
   bytesTotal: number;
   bytesDone: number;
-  /** `skipped`: files not sent (not DICOM, DICOMDIR, duplicates in the drop, refused, cancelled). */
+  /** `skipped`: files not sent (not DICOM, DICOMDIR, another copy stored, refused, cancelled). */
   counts: { added: number; present: number; rejected: number; failed: number; skipped?: number };
   /** Upload throughput (moving average) while running, and the time left at that rate. */
   bytesPerSecond?: number;

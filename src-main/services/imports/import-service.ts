@@ -1,8 +1,10 @@
 /**
  * Imports: every drop (or picked set of files) becomes a persisted job in the cache DB with a state per
  * file. Sources are expanded (folders walked, zips extracted, DICOMDIR indexes skipped), files are
- * sniffed (non-DICOM skipped, duplicates in the drop skipped, SOP Instance UID read), then uploaded with
- * bounded concurrency through one Slicebox import session named after the job. Network loss puts the job
+ * sniffed (non-DICOM skipped; SOP Instance UID, SOP class and transfer syntax read), then uploaded with
+ * bounded concurrency through one Slicebox import session named after the job. Copies of one image in
+ * the drop are tried one after the other in a fixed order until one is stored (copies.ts); rejections
+ * are put in words (describe-rejection.ts). Network loss puts the job
  * in `waiting` and it retries with backoff; a restart resumes unfinished jobs. See README.md here.
  */
 import { randomUUID } from 'node:crypto';
@@ -22,6 +24,8 @@ import type { UploadResult } from '../../slicebox/client.js';
 import { openCacheDb, type CacheDb } from '../cache/cache-db.js';
 import type { EmitEvent } from '../events.js';
 import { ServiceError } from '../service-error.js';
+import { groupsToSend } from './copies.js';
+import { describeRejection } from './describe-rejection.js';
 import { expandSources } from './expand-sources.js';
 import type { ZipLimits } from './expand-zip.js';
 import { JobStore, type FileRow, type JobRow } from './job-store.js';
@@ -198,6 +202,8 @@ export class ImportService {
     for (const file of failed) {
       file.state = 'pending';
       file.reason = undefined;
+      file.hint = undefined;
+      file.detail = undefined;
       file.attempts = 0;
     }
     this.persist(() => this.store.updateFiles(live.row.id, failed));
@@ -385,6 +391,8 @@ export class ImportService {
             row.reason = sniffed.reason;
           } else {
             row.sopInstanceUID = sniffed.sopInstanceUID;
+            row.sopClassUID = sniffed.sopClassUID;
+            row.transferSyntaxUID = sniffed.transferSyntaxUID;
           }
         } catch (error) {
           row.state = 'failed';
@@ -393,37 +401,76 @@ export class ImportService {
       }
     };
     await Promise.all(Array.from({ length: SNIFF_CONCURRENCY }, sniffOne));
-    const firstByUid = new Map<string, FileRow>();
-    for (const row of rows) {
-      if (row.state !== 'pending' || !row.sopInstanceUID) continue;
-      const first = firstByUid.get(row.sopInstanceUID);
-      if (first) {
-        row.state = 'skipped';
-        row.reason = `Duplicate of ${first.name} in this import (same SOP Instance UID)`;
-      } else firstByUid.set(row.sopInstanceUID, row);
-    }
+    // Copies of one image (same SOP Instance UID) all stay pending: they are tried in turn when sent.
     if (this.stopping) return;
     this.store.replaceFiles(live.row.id, rows);
     live.files = rows;
     for (const row of rows) if (row.state === 'skipped') void this.discard(live, row);
   }
 
-  /** Sends every pending file with bounded concurrency; stops early when the server is lost. */
+  /**
+   * Sends every pending file with bounded concurrency (one image's copies one after the other, images
+   * in parallel); stops early when the server is lost.
+   */
   private async uploadPending(live: LiveJob, client: ImportClient): Promise<{ network?: unknown }> {
-    const queue = live.files.filter((f) => f.state === 'pending');
+    const queue = groupsToSend(live.files);
     let network: unknown;
+    const goOn = () => live.row.state === 'running' && !network && !this.stopping;
     live.throughput.start(Date.now());
     const worker = async (): Promise<void> => {
-      while (queue.length > 0 && live.row.state === 'running' && !network && !this.stopping) {
-        const file = queue.shift()!;
-        if (file.state !== 'pending') continue;
-        const result = await this.uploadOne(live, client, file);
-        if (result.outcome === 'network') network ??= result.error;
+      while (queue.length > 0 && goOn()) {
+        const copies = queue.shift()!;
+        for (;;) {
+          const stored = copies.find((f) => f.state === 'added' || f.state === 'present');
+          if (stored) {
+            this.settleCopies(live, copies, stored);
+            break;
+          }
+          const next = copies.find((f) => f.state === 'pending');
+          if (!next || !goOn()) break;
+          const result = await this.uploadOne(live, client, next);
+          if (result.outcome === 'network') network ??= result.error;
+          if (result.outcome !== 'ok') break;
+        }
       }
     };
     const limit = Math.max(1, Math.min(this.options.concurrency ?? 4, queue.length));
     await Promise.all(Array.from({ length: limit }, worker));
     return network ? { network } : {};
+  }
+
+  /**
+   * One copy of an image is stored: the copies not sent are skipped, saying which one was stored; a
+   * failed copy is moot (skipped the same way); a rejected copy keeps its reason and says where the
+   * image came from instead. Written in one transaction.
+   */
+  private settleCopies(live: LiveJob, copies: readonly FileRow[], stored: FileRow): void {
+    // Found on the server after a restart while it was being sent: our own upload stored it.
+    const had = stored.state === 'present' && !live.interrupted.has(stored.seq);
+    const changed: FileRow[] = [];
+    for (const file of copies) {
+      if (file === stored) continue;
+      if (file.state === 'pending' || file.state === 'failed') {
+        file.state = 'skipped';
+        file.reason = had
+          ? `Same image as ${stored.name}, which the server already has`
+          : `Same image as ${stored.name}, which was stored`;
+        file.hint = undefined;
+        file.detail = undefined;
+        changed.push(file);
+        void this.discard(live, file);
+      } else if (file.state === 'rejected') {
+        const hint = had
+          ? `The server already has this image (same as ${stored.name}).`
+          : `The same image was stored from ${stored.name}.`;
+        if (file.hint === hint) continue;
+        file.hint = hint;
+        changed.push(file);
+      }
+    }
+    if (changed.length === 0) return;
+    this.persist(() => this.store.updateFiles(live.row.id, changed));
+    this.publish(live, false);
   }
 
   private async uploadOne(
@@ -444,7 +491,9 @@ export class ImportService {
             live,
             file,
             'present',
-            'Already on the server (same SOP Instance UID): not sent',
+            live.interrupted.has(file.seq)
+              ? 'The server already had it: it was being sent when the app closed'
+              : 'Already on the server (same SOP Instance UID): not sent',
           );
           return { outcome: 'ok' };
         }
@@ -463,7 +512,16 @@ export class ImportService {
     } catch (error) {
       if (this.stopping) return { outcome: 'stopped' };
       if (error instanceof SliceboxHttpError && error.status === 400) {
-        this.settle(live, file, 'rejected', error.body || 'Rejected by the server');
+        const serverText = error.body || 'Rejected by the server';
+        const { reason, hint } = describeRejection({
+          serverText,
+          sopClassUID: file.sopClassUID,
+          transferSyntaxUID: file.transferSyntaxUID,
+        });
+        this.settle(live, file, 'rejected', reason, {
+          hint,
+          detail: reason === serverText ? undefined : serverText,
+        });
         return { outcome: 'ok' };
       }
       if (isNetworkError(error)) {
@@ -560,9 +618,12 @@ export class ImportService {
     file: FileRow,
     state: 'added' | 'present' | 'rejected' | 'failed',
     reason?: string,
+    more: { hint?: string; detail?: string } = {},
   ): void {
     file.state = state;
     file.reason = reason;
+    file.hint = more.hint;
+    file.detail = more.detail;
     this.persist(() => this.store.updateFile(live.row.id, file));
     if (state !== 'failed') void this.discard(live, file);
     this.publish(live, false);
@@ -642,6 +703,8 @@ export class ImportService {
       }
       const out: ImportFileResult = { name: f.name, path: f.path, size: f.size, state: f.state };
       if (f.reason) out.reason = f.reason;
+      if (f.hint) out.hint = f.hint;
+      if (f.detail) out.detail = f.detail;
       if (f.imageId !== undefined) out.imageId = f.imageId;
       return out;
     });

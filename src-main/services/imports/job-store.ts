@@ -24,6 +24,12 @@ export interface FileRow {
   reason?: string;
   imageId?: number;
   sopInstanceUID?: string;
+  /** From the file's header: which copy of an image is tried first, and readable rejections. */
+  sopClassUID?: string;
+  transferSyntaxUID?: string;
+  /** For a rejection: what to do about it; and the server's own words when `reason` rephrases them. */
+  hint?: string;
+  detail?: string;
   staged: boolean;
   attempts: number;
 }
@@ -50,6 +56,10 @@ interface RawFile {
   reason: string | null;
   image_id: number | null;
   sop_instance_uid: string | null;
+  sop_class_uid: string | null;
+  transfer_syntax_uid: string | null;
+  hint: string | null;
+  detail: string | null;
   staged: number;
   attempts: number;
 }
@@ -88,8 +98,9 @@ export class JobStore {
   /** Replaces the job's files in one transaction (used once the sources are expanded). */
   replaceFiles(jobId: string, files: readonly FileRow[]): void {
     const insert = this.db.prepare(
-      `INSERT INTO import_job_files (job_id, seq, name, path, size, state, reason, image_id, sop_instance_uid, staged, attempts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO import_job_files (job_id, seq, name, path, size, state, reason, image_id,
+         sop_instance_uid, sop_class_uid, transfer_syntax_uid, hint, detail, staged, attempts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM import_job_files WHERE job_id = ?').run(jobId);
@@ -104,6 +115,10 @@ export class JobStore {
           f.reason ?? null,
           f.imageId ?? null,
           f.sopInstanceUID ?? null,
+          f.sopClassUID ?? null,
+          f.transferSyntaxUID ?? null,
+          f.hint ?? null,
+          f.detail ?? null,
           f.staged ? 1 : 0,
           f.attempts,
         );
@@ -114,13 +129,23 @@ export class JobStore {
   updateFile(jobId: string, file: FileRow): void {
     this.db
       .prepare(
-        `UPDATE import_job_files SET state = ?, reason = ?, image_id = ?, attempts = ?
+        `UPDATE import_job_files SET state = ?, reason = ?, hint = ?, detail = ?, image_id = ?,
+           attempts = ?
          WHERE job_id = ? AND seq = ?`,
       )
-      .run(file.state, file.reason ?? null, file.imageId ?? null, file.attempts, jobId, file.seq);
+      .run(
+        file.state,
+        file.reason ?? null,
+        file.hint ?? null,
+        file.detail ?? null,
+        file.imageId ?? null,
+        file.attempts,
+        jobId,
+        file.seq,
+      );
   }
 
-  /** Several file updates in one transaction (cancel, retry, restart recovery). */
+  /** Several file updates in one transaction (cancel, retry, restart recovery, copies settled together). */
   updateFiles(jobId: string, files: readonly FileRow[]): void {
     this.db.transaction(() => {
       for (const file of files) this.updateFile(jobId, file);
@@ -156,6 +181,10 @@ export class JobStore {
         reason: f.reason ?? undefined,
         imageId: f.image_id ?? undefined,
         sopInstanceUID: f.sop_instance_uid ?? undefined,
+        sopClassUID: f.sop_class_uid ?? undefined,
+        transferSyntaxUID: f.transfer_syntax_uid ?? undefined,
+        hint: f.hint ?? undefined,
+        detail: f.detail ?? undefined,
         staged: f.staged === 1,
         attempts: f.attempts,
       })),

@@ -1,6 +1,7 @@
 /**
  * Cheap look at a file's head before it is sent: is it DICOM Part 10, is it a DICOMDIR index, and what
- * is its SOP Instance UID (for duplicate detection). Reads at most the first 64 KiB (the whole file only
+ * are its SOP Instance UID (copies of one image), SOP class and transfer syntax (which copy to send first,
+ * and readable rejections). Reads at most the first 64 KiB (the whole file only
  * when the UID lies further in and the file is small).
  */
 import { createRequire } from 'node:module';
@@ -17,7 +18,7 @@ const DICOMDIR_SOP_CLASS = '1.2.840.10008.1.3.10';
 const DICOM_EXTENSIONS = new Set(['.dcm', '.dicom', '.dic', '.ima']);
 
 export type Sniffed =
-  | { kind: 'dicom'; sopInstanceUID?: string }
+  | { kind: 'dicom'; sopInstanceUID?: string; sopClassUID?: string; transferSyntaxUID?: string }
   | { kind: 'dicomdir' }
   | { kind: 'not-dicom'; reason: string };
 
@@ -50,9 +51,13 @@ export async function sniffFile(path: string, name: string, size: number): Promi
       fields = readFields(whole.subarray(0, bytesRead));
     }
     if (fields?.mediaStorageSOPClassUID === DICOMDIR_SOP_CLASS) return { kind: 'dicomdir' };
-    return fields?.sopInstanceUID
-      ? { kind: 'dicom', sopInstanceUID: fields.sopInstanceUID }
-      : { kind: 'dicom' };
+    const out: Sniffed = { kind: 'dicom' };
+    if (fields?.sopInstanceUID) out.sopInstanceUID = fields.sopInstanceUID;
+    // As Slicebox validates it (BEHAVIOR.md §6.1): the meta header's class first, then the dataset's.
+    const sopClass = fields?.mediaStorageSOPClassUID ?? fields?.sopClassUID;
+    if (sopClass) out.sopClassUID = sopClass;
+    if (fields?.transferSyntaxUID) out.transferSyntaxUID = fields.transferSyntaxUID;
+    return out;
   } finally {
     await handle.close();
   }
@@ -66,6 +71,8 @@ export function isDicomdirName(name: string): boolean {
 interface HeadFields {
   mediaStorageSOPClassUID?: string;
   sopInstanceUID?: string;
+  sopClassUID?: string;
+  transferSyntaxUID?: string;
 }
 
 /** The UIDs from the meta header and the dataset's head, or undefined when the bytes are too short. */
@@ -74,7 +81,14 @@ export function readFields(bytes: Uint8Array): HeadFields | undefined {
     const dataSet = dicomParser.parseDicom(bytes, { untilTag: 'x00080018' });
     const media = dataSet.string('x00020002')?.trim();
     const sop = dataSet.string('x00080018')?.trim() || dataSet.string('x00020003')?.trim();
-    return { mediaStorageSOPClassUID: media || undefined, sopInstanceUID: sop || undefined };
+    const sopClass = dataSet.string('x00080016')?.trim();
+    const syntax = dataSet.string('x00020010')?.trim();
+    return {
+      mediaStorageSOPClassUID: media || undefined,
+      sopInstanceUID: sop || undefined,
+      sopClassUID: sopClass || undefined,
+      transferSyntaxUID: syntax || undefined,
+    };
   } catch {
     return undefined;
   }

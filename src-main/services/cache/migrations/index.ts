@@ -4,6 +4,7 @@
  */
 import { importJobsMigration } from './001-import-jobs.js';
 import { connectionsMetadataMigration } from './002-connections-metadata.js';
+import { importFileDetailsMigration } from './003-import-file-details.js';
 
 export interface CacheMigration {
   version: number;
@@ -14,4 +15,5 @@ export interface CacheMigration {
 export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   importJobsMigration,
   connectionsMetadataMigration,
+  importFileDetailsMigration,
 ];
