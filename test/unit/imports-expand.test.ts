@@ -73,6 +73,21 @@ describe('expanding dropped sources', () => {
     expect(await sniffFile(ct, 'CT_small.dcm', 39206)).toEqual({
       kind: 'dicom',
       sopInstanceUID: '1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322',
+      sopClassUID: '1.2.840.10008.5.1.4.1.1.2',
+      transferSyntaxUID: '1.2.840.10008.1.2.1',
+    });
+    // Big endian and JPEG-LS re-encodings: the header still says what they are.
+    expect(
+      await sniffFile(pydicomFile('MR_small_bigendian.dcm'), 'MR_small_bigendian.dcm', 9708),
+    ).toMatchObject({
+      sopClassUID: '1.2.840.10008.5.1.4.1.1.4',
+      transferSyntaxUID: '1.2.840.10008.1.2.2',
+    });
+    expect(
+      await sniffFile(pydicomFile('MR_small_jpeg_ls_lossless.dcm'), 'x.dcm', 6124),
+    ).toMatchObject({
+      sopInstanceUID: '1.3.6.1.4.1.5962.1.1.4.1.1.20040826185059.5457',
+      transferSyntaxUID: '1.2.840.10008.1.2.4.80',
     });
     expect(await sniffFile(testFile('cat.jpg'), 'cat.jpg', 100)).toMatchObject({
       kind: 'not-dicom',

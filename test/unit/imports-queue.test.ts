@@ -184,7 +184,12 @@ describe('import queue', () => {
     expect(byName['f5.dcm']).toMatchObject({ state: 'present', imageId: 99 });
     expect(byName['f5.dcm']?.reason).toMatch(/Already on the server/);
     expect(byName['notes.txt']?.reason).toMatch(/Not a DICOM Part-10 file/);
-    expect(byName['copy of f0.dcm']?.reason).toMatch(/Duplicate of f0\.dcm/);
+    // Two copies of one image: the first by path ("copy of f0.dcm" < "f0.dcm") is stored.
+    expect(byName['copy of f0.dcm']?.state).toBe('added');
+    expect(byName['f0.dcm']).toMatchObject({
+      state: 'skipped',
+      reason: 'Same image as copy of f0.dcm, which was stored',
+    });
     expect(byName['broken.dcm']).toMatchObject({ state: 'rejected' });
     expect(server.uploads).not.toContain('1.2.3.1.5');
     expect(done.filesDone).toBe(done.filesTotal);
