@@ -203,6 +203,8 @@ export interface ImportFileResult {
   hint?: string;
   /** For a rejection: the server's own words, when `reason` rephrases them. */
   detail?: string;
+  /** Another copy of the same image (same SOP Instance UID) in this job, the one that was stored. */
+  sameImageAs?: string;
   imageId?: number;
 }
 
@@ -630,7 +632,8 @@ export interface Api {
   'imports.cancel': { args: { jobId: string }; result: ImportJob };
   'imports.retryFailed': { args: { jobId: string }; result: ImportJob };
   /** Forgets finished jobs (done, cancelled, failed); answers how many were removed. */
-  'imports.clearFinished': { args: void; result: { removed: number } };
+  /** Forgets finished jobs: all of them, or only those into `connectionId`. */
+  'imports.clearFinished': { args: void | { connectionId?: string }; result: { removed: number } };
   'media.imageUrls': { args: { connectionId: string; imageId: number }; result: ImageMediaUrls };
   'images.attributes': {
     args: { connectionId: string; imageId: number };

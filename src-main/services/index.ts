@@ -166,7 +166,7 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     'imports.resume': async ({ jobId }) => imports.resume(jobId),
     'imports.cancel': async ({ jobId }) => imports.cancel(jobId),
     'imports.retryFailed': async ({ jobId }) => imports.retryFailed(jobId),
-    'imports.clearFinished': () => imports.clearFinished(),
+    'imports.clearFinished': (args) => imports.clearFinished(args?.connectionId),
     'media.imageUrls': async ({ connectionId, imageId }) => media.imageUrls(connectionId, imageId),
     'images.attributes': ({ connectionId, imageId }) => details.attributes(connectionId, imageId),
     'images.information': ({ connectionId, imageId }) => details.information(connectionId, imageId),

@@ -107,7 +107,9 @@ export const schemas = {
   'imports.resume': z.object({ jobId: z.string().min(1).max(200) }).strict(),
   'imports.cancel': z.object({ jobId: z.string().min(1).max(200) }).strict(),
   'imports.retryFailed': z.object({ jobId: z.string().min(1).max(200) }).strict(),
-  'imports.clearFinished': none,
+  'imports.clearFinished': none.or(
+    z.object({ connectionId: z.string().min(1).max(200).optional() }).strict(),
+  ),
   'media.imageUrls': z.object({ connectionId, imageId: id }).strict(),
   'images.attributes': z.object({ connectionId, imageId: id }).strict(),
   'images.information': z.object({ connectionId, imageId: id }).strict(),

@@ -1,5 +1,10 @@
 /** Pure helpers for the list of import jobs. */
-import type { ImportFileState, ImportJob, ImportJobState } from '../../src-preload/contract.js';
+import type {
+  ImportFileResult,
+  ImportFileState,
+  ImportJob,
+  ImportJobState,
+} from '../../src-preload/contract.js';
 
 /** Insert or replace a job by id, newest first. A stale update never wins. */
 export function upsertJob(jobs: readonly ImportJob[], job: ImportJob): ImportJob[] {
@@ -54,6 +59,86 @@ export function isFinished(job: ImportJob): boolean {
   return job.state === 'done' || job.state === 'cancelled' || job.state === 'failed';
 }
 
+/** Files that need the user's attention: failures, and rejections whose image did not arrive otherwise. */
+export function problemCount(job: ImportJob): number {
+  const superseded = job.files.filter((f) => f.state === 'rejected' && f.sameImageAs).length;
+  return job.counts.rejected + job.counts.failed - superseded;
+}
+
+export function isProblem(file: ImportFileResult): boolean {
+  return file.state === 'failed' || (file.state === 'rejected' && !file.sameImageAs);
+}
+
+/** The jobs into one connection (the panel shows the current connection's imports only). */
+export function jobsInto(jobs: readonly ImportJob[], connectionId: string | null): ImportJob[] {
+  return jobs.filter((j) => j.connectionId === connectionId);
+}
+
+/** Imports into other connections than `connectionId`, per connection (first seen first). */
+export function otherConnectionImports(
+  jobs: readonly ImportJob[],
+  connectionId: string | null,
+): { connectionId: string; jobs: number; running: number }[] {
+  const out = new Map<string, { connectionId: string; jobs: number; running: number }>();
+  for (const job of jobs) {
+    if (job.connectionId === connectionId) continue;
+    const entry = out.get(job.connectionId) ?? {
+      connectionId: job.connectionId,
+      jobs: 0,
+      running: 0,
+    };
+    entry.jobs += 1;
+    if (isActive(job)) entry.running += 1;
+    out.set(job.connectionId, entry);
+  }
+  return [...out.values()];
+}
+
+export interface JobNote {
+  tone: 'info' | 'warn';
+  text: string;
+}
+
+/**
+ * What a person needs to know about a job's outcome beyond the counts: copies of one image that were
+ * not sent (and which one was stored), rejected copies that are no loss, and for each kind of rejection
+ * what to do about it (the hints, with how many files each concerns).
+ */
+export function jobNotes(job: ImportJob): JobNote[] {
+  const notes: JobNote[] = [];
+  const copies = job.files.filter((f) => f.state === 'skipped' && f.sameImageAs);
+  if (copies.length > 0) {
+    const images = new Set(copies.map((f) => f.sameImageAs)).size;
+    notes.push({
+      tone: 'info',
+      text:
+        images === 1
+          ? `${countFiles(copies.length)} ${copies.length === 1 ? 'is another copy' : 'are other copies'} of ${copies[0]!.sameImageAs}, which was stored: not sent.`
+          : `${countFiles(copies.length)} ${copies.length === 1 ? 'is another copy' : 'are other copies'} of ${images} images in this drop: one copy of each was stored, the others were not sent.`,
+    });
+  }
+  const superseded = job.files.filter((f) => f.state === 'rejected' && f.sameImageAs);
+  if (superseded.length > 0) {
+    notes.push({
+      tone: 'info',
+      text: `${countFiles(superseded.length)} rejected, but no loss: the same image was stored from another copy.`,
+    });
+  }
+  const byHint = new Map<string, number>();
+  for (const file of job.files) {
+    if (file.state !== 'rejected' || file.sameImageAs || !file.hint) continue;
+    byHint.set(file.hint, (byHint.get(file.hint) ?? 0) + 1);
+  }
+  for (const [hint, count] of byHint) {
+    notes.push({ tone: 'warn', text: `${countFiles(count)} rejected: ${hint}` });
+  }
+  return notes;
+}
+
+function countFiles(n: number): string {
+  return `${n} ${n === 1 ? 'file' : 'files'}`;
+}
+
 export function jobStateLabel(job: ImportJob): string {
   switch (job.state) {
     case 'preparing':
@@ -68,10 +153,8 @@ export function jobStateLabel(job: ImportJob): string {
       return 'Cancelled';
     case 'failed':
       return 'Failed';
-    case 'done': {
-      const { rejected, failed } = job.counts;
-      return rejected + failed > 0 ? 'Done with problems' : 'Done';
-    }
+    case 'done':
+      return problemCount(job) > 0 ? 'Done with problems' : 'Done';
   }
 }
 

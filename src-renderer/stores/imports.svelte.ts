@@ -1,9 +1,15 @@
 /**
- * Import jobs (from `imports.start`, `imports.list` and `imports.progress` events) and the staging of
- * dropped or picked files before a job starts.
+ * Import jobs (from `imports.start`, `imports.list` and `imports.progress` events), the staging of
+ * dropped or picked files before a job starts, and the Imports panel's state: open or folded and its
+ * height (remembered across reloads), and the compact notice a new import shows instead of opening it.
  */
 import type { Bridge, FileRef, ImportJob } from '../../src-preload/contract.js';
 import { errorMessage, importJobName } from '../lib/format.js';
+import {
+  IMPORT_PANEL_STORAGE_KEY,
+  parsePanelPrefs,
+  type ImportPanelPrefs,
+} from '../lib/import-panel.js';
 import {
   addsImages,
   isActive,
@@ -26,10 +32,25 @@ export interface StagingProgress {
 /** How many files are staged at once in browser mode (each is one upload to the local host). */
 const STAGE_CONCURRENCY = 4;
 
+/** An import started from this window while the panel was folded: shown compactly until dismissed. */
+export interface ImportNotice {
+  /** The job's name (known before the job exists: files are staged first). */
+  name: string;
+}
+
+function readPrefs(): ImportPanelPrefs {
+  try {
+    return parsePanelPrefs(localStorage.getItem(IMPORT_PANEL_STORAGE_KEY));
+  } catch {
+    return parsePanelPrefs(null);
+  }
+}
+
 export class ImportStore {
   jobs = $state.raw<ImportJob[]>([]);
   staging = $state<StagingProgress | null>(null);
-  panelOpen = $state(false);
+  #prefs = $state<ImportPanelPrefs>(readPrefs());
+  notice = $state<ImportNotice | null>(null);
 
   /** Jobs still working (preparing, importing, or waiting for the server). */
   running = $derived(this.jobs.filter((j) => isActive(j)).length);
@@ -44,6 +65,40 @@ export class ImportStore {
     this.#onImagesAdded = onImagesAdded;
   }
 
+  /** The panel is open (otherwise folded to its header). Remembered across reloads. */
+  get panelOpen(): boolean {
+    return this.#prefs.open;
+  }
+
+  set panelOpen(open: boolean) {
+    if (open) this.notice = null;
+    if (open === this.#prefs.open) return;
+    this.#savePrefs({ ...this.#prefs, open });
+  }
+
+  /** The open panel's height in pixels (the view clamps it to the window). Remembered. */
+  get panelHeight(): number {
+    return this.#prefs.height;
+  }
+
+  set panelHeight(height: number) {
+    if (height === this.#prefs.height) return;
+    this.#savePrefs({ ...this.#prefs, height });
+  }
+
+  dismissNotice(): void {
+    this.notice = null;
+  }
+
+  #savePrefs(prefs: ImportPanelPrefs): void {
+    this.#prefs = prefs;
+    try {
+      localStorage.setItem(IMPORT_PANEL_STORAGE_KEY, JSON.stringify(prefs));
+    } catch {
+      // Storage unavailable: the choice lasts for this session only.
+    }
+  }
+
   start(): () => void {
     const off = this.#bridge.on('imports.progress', (job) => this.#receive(job));
     void this.load();
@@ -54,7 +109,6 @@ export class ImportStore {
     try {
       const jobs = await this.#bridge.invoke('imports.list', undefined);
       this.jobs = mergeJobs(this.jobs, jobs);
-      if (this.running > 0) this.panelOpen = true;
     } catch (error) {
       this.#errors.report('Loading imports', error);
     }
@@ -82,7 +136,6 @@ export class ImportStore {
       );
       return;
     }
-    this.panelOpen = true;
     let name = sessionName ?? importJobName(source, Date.now(), files.length);
     // The name is the import session's: a second drop in the same minute must not share it.
     for (let n = 2; !sessionName && this.jobs.some((j) => j.name === name); n++) {
@@ -97,6 +150,8 @@ export class ImportStore {
       failed: [],
     };
     this.staging = staging;
+    // The panel stays as the user left it; when folded, a compact notice follows this import.
+    if (!this.panelOpen) this.notice = { name };
     const refs = await this.#stage(files);
     const failed = this.staging?.failed ?? [];
     this.staging = null;
@@ -182,11 +237,15 @@ export class ImportStore {
     return this.#control('imports.retryFailed', jobId, 'Retrying the failed files');
   }
 
-  /** Forgets finished jobs here and in the cache (they would come back after a restart otherwise). */
-  async dismissFinished(): Promise<void> {
-    this.jobs = this.jobs.filter((j) => !isFinished(j));
+  /**
+   * Forgets the finished jobs into `connectionId` here and in the cache (they would come back after a
+   * restart otherwise).
+   */
+  async dismissFinished(connectionId: string | null): Promise<void> {
+    if (!connectionId) return;
+    this.jobs = this.jobs.filter((j) => !(isFinished(j) && j.connectionId === connectionId));
     try {
-      await this.#bridge.invoke('imports.clearFinished', undefined);
+      await this.#bridge.invoke('imports.clearFinished', { connectionId });
     } catch (error) {
       this.#errors.report('Clearing finished imports', error);
     }

@@ -149,8 +149,10 @@ describe('copies of one image in a drop (real local box)', () => {
         expect(byName[name]).toMatchObject({
           state: 'skipped',
           reason: 'Same image as MR_small.dcm, which was stored',
+          sameImageAs: 'MR_small.dcm',
         });
       }
+      expect(byName['MR_small.dcm']?.sameImageAs).toBeUndefined();
       expect(job.counts).toEqual({ added: 1, present: 0, rejected: 0, failed: 0, skipped: 5 });
 
       // The MR patient arrived, with exactly one image: the bytes of MR_small.dcm itself.
@@ -217,6 +219,7 @@ describe('copies of one image in a drop (real local box)', () => {
         reason: 'The file is damaged: it ends before its data does (truncated)',
         hint: 'The same image was stored from b/MR_small.dcm.',
         detail: 'DICOM file is truncated',
+        sameImageAs: 'b/MR_small.dcm',
       });
       expect(byName['MR_small_jpeg_ls_lossless.dcm']).toMatchObject({
         state: 'skipped',

@@ -218,10 +218,11 @@ export class ImportService {
     return this.snapshot(live);
   }
 
-  /** Forgets finished jobs and removes what they kept on disk. */
-  async clearFinished(): Promise<{ removed: number }> {
+  /** Forgets finished jobs (all, or those into one connection) and removes what they kept on disk. */
+  async clearFinished(connectionId?: string): Promise<{ removed: number }> {
     let removed = 0;
     for (const live of [...this.jobs.values()]) {
+      if (connectionId !== undefined && live.row.connectionId !== connectionId) continue;
       if (!FINAL.has(live.row.state) || live.driving) continue;
       if (live.files.some((f) => f.state === 'uploading')) continue;
       this.jobs.delete(live.row.id);
@@ -694,6 +695,12 @@ export class ImportService {
     let filesDone = 0;
     let bytesDone = 0;
     let bytesTotal = 0;
+    // The copy stored of each image that has several in the drop.
+    const storedCopy = new Map<string, FileRow>();
+    for (const f of live.files) {
+      if (f.sopInstanceUID && (f.state === 'added' || f.state === 'present'))
+        storedCopy.set(f.sopInstanceUID, f);
+    }
     const files: ImportFileResult[] = live.files.map((f) => {
       bytesTotal += f.size;
       if (SETTLED.has(f.state)) {
@@ -705,6 +712,8 @@ export class ImportService {
       if (f.reason) out.reason = f.reason;
       if (f.hint) out.hint = f.hint;
       if (f.detail) out.detail = f.detail;
+      const stored = f.sopInstanceUID ? storedCopy.get(f.sopInstanceUID) : undefined;
+      if (stored && stored !== f) out.sameImageAs = stored.name;
       if (f.imageId !== undefined) out.imageId = f.imageId;
       return out;
     });
