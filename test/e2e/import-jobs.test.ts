@@ -13,6 +13,7 @@ import { pydicomFile, testFile } from '../fixtures/paths.js';
 import { startApp, type RunningApp } from './support/app-process.js';
 import { launchBrowser } from './support/browser.js';
 import { uniqueCopies, zipBytes } from './support/import-fixtures.js';
+import { openImportsPanel } from './support/imports-panel.js';
 
 const ARTIFACTS = join('test-artifacts', 'e2e');
 
@@ -109,6 +110,7 @@ describe('import jobs (browser mode)', () => {
     );
 
     await dropPaths(page, [folder, zip]);
+    await openImportsPanel(page);
     const job = page.getByTestId('import-job').first();
     await expect.poll(() => job.getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
     const jobId = (await job.getAttribute('data-job-id'))!;
@@ -118,8 +120,9 @@ describe('import jobs (browser mode)', () => {
       'study-folder/a/b/c/test.dcm': 'added',
       'study-folder/copy/CT_small copy.dcm': 'skipped',
       'study-folder/DICOMDIR': 'skipped',
-      // A damaged copy of MR_small (same SOP Instance UID): the drop already has that image.
-      'study-folder/MR_truncated.dcm': 'skipped',
+      // A damaged copy of MR_small (same SOP Instance UID), first by path: tried, rejected, and the
+      // good copy is stored after it.
+      'study-folder/MR_truncated.dcm': 'rejected',
       'study-folder/a/broken.dcm': 'rejected',
       'study-folder/notes.txt': 'skipped',
       'more.zip/series/ct1.dcm': 'added',
@@ -129,26 +132,29 @@ describe('import jobs (browser mode)', () => {
     expect(await fileStates(page, jobId)).toEqual(expected);
     const reasonOf = async (name: string) =>
       job.locator(`[data-testid="import-file"][data-name="${name}"]`).innerText();
-    expect(await reasonOf('study-folder/copy/CT_small copy.dcm')).toMatch(
-      /Duplicate of study-folder\/a\/CT_small\.dcm/,
+    expect(await reasonOf('study-folder/copy/CT_small copy.dcm')).toContain(
+      'Same image as study-folder/a/CT_small.dcm, which was stored',
     );
     expect(await reasonOf('study-folder/notes.txt')).toMatch(/Not a DICOM Part-10 file/);
     expect(await reasonOf('study-folder/DICOMDIR')).toMatch(/DICOMDIR index/);
     expect(await reasonOf('more.zip/../evil.dcm')).toMatch(/Refused zip entry: path climbs out/);
-    expect(await reasonOf('study-folder/MR_truncated.dcm')).toMatch(
-      /Duplicate of study-folder\/a\/b\/MR_small\.dcm/,
+    expect(await reasonOf('study-folder/MR_truncated.dcm')).toContain(
+      'The file is damaged: it ends before its data does (truncated)',
+    );
+    expect(await reasonOf('study-folder/MR_truncated.dcm')).toContain(
+      'The same image was stored from study-folder/a/b/MR_small.dcm.',
     );
     expect((await reasonOf('study-folder/a/broken.dcm')).replace(/.*broken\.dcm/s, '')).toMatch(
       /\w{5,}/,
     );
     expect(await job.getByTestId('import-count-added').innerText()).toMatch(/^5 added/);
-    expect(await job.getByTestId('import-count-skipped').innerText()).toMatch(/^5 skipped/);
-    expect(await job.getByTestId('import-count-rejected').innerText()).toMatch(/^1 rejected/);
+    expect(await job.getByTestId('import-count-skipped').innerText()).toMatch(/^4 skipped/);
+    expect(await job.getByTestId('import-count-rejected').innerText()).toMatch(/^2 rejected/);
 
     const sessions = await localboxGet<Session[]>(app, '/import/sessions');
     const name = await job.getAttribute('data-name');
     const session = sessions.find((s) => s.name === name);
-    expect(session).toMatchObject({ filesImported: 5, filesAdded: 5, filesRejected: 1 });
+    expect(session).toMatchObject({ filesImported: 5, filesAdded: 5, filesRejected: 2 });
 
     await page.getByTestId('import-panel').screenshot({
       path: join(ARTIFACTS, 'import-jobs-light.png'),
@@ -208,6 +214,7 @@ describe('import jobs (browser mode)', () => {
     page = await openPage(browser, app);
     const resumed = page.locator(`[data-testid="import-job"][data-job-id="${jobId}"]`);
     await expect.poll(() => resumed.count(), { timeout: 30_000 }).toBe(1);
+    await openImportsPanel(page);
 
     // Pause and resume it with its buttons (keyboard: focus + Enter).
     await expect
@@ -252,6 +259,7 @@ describe('import jobs (browser mode)', () => {
       await writeFile(join(folder, `c-${i}.dcm`), bytes);
     }
     await dropPaths(page, [folder]);
+    await openImportsPanel(page);
     const job = page.getByTestId('import-job').first();
     await expect.poll(() => job.getAttribute('data-name'), { timeout: 60_000 }).toMatch(/200/);
     await expect.poll(() => job.getAttribute('data-state'), { timeout: 30_000 }).toBe('running');
