@@ -10,14 +10,7 @@ import {
   parsePanelPrefs,
   type ImportPanelPrefs,
 } from '../lib/import-panel.js';
-import {
-  addsImages,
-  isActive,
-  isFinished,
-  mergeJobs,
-  relativeName,
-  upsertJob,
-} from '../lib/import-jobs.js';
+import { addsImages, isFinished, mergeJobs, relativeName, upsertJob } from '../lib/import-jobs.js';
 import type { ErrorStore } from './errors.svelte.js';
 
 export interface StagingProgress {
@@ -51,9 +44,6 @@ export class ImportStore {
   staging = $state<StagingProgress | null>(null);
   #prefs = $state<ImportPanelPrefs>(readPrefs());
   notice = $state<ImportNotice | null>(null);
-
-  /** Jobs still working (preparing, importing, or waiting for the server). */
-  running = $derived(this.jobs.filter((j) => isActive(j)).length);
 
   #bridge: Bridge;
   #errors: ErrorStore;
