@@ -154,6 +154,17 @@ describe('HTTP Basic', () => {
     expect(after.status, after.body).toBe(200);
   });
 
+  test('a client retrying one stale password gets 401 every time, never 429, and is not locked out', async () => {
+    const compare = vi.spyOn(bcrypt, 'compare');
+    for (let i = 0; i < 4 * MAX_FAILURES; i++) {
+      const a = await basicGet(box.url, 'admin', 'the-old-password');
+      expect(a.status, a.body).toBe(401);
+    }
+    // Known to be wrong after the first check: no new bcrypt work for the repeats.
+    expect(compare).toHaveBeenCalledTimes(1);
+    expect((await basicGet(box.url, 'admin', ADMIN.pass)).status).toBe(200);
+  });
+
   test('parallel requests with the right password all pass (one shared check)', async () => {
     const answers = await Promise.all(
       Array.from({ length: 12 }, () => basicGet(box.url, 'admin', ADMIN.pass)),

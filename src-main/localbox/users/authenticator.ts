@@ -57,14 +57,22 @@ export class Authenticator {
 
   /**
    * Checks a user name and password from `client` (login and Basic auth), using and filling the cache. While
-   * the pair is throttled nothing is checked, so a right password cannot be told from a wrong one.
+   * the pair is throttled nothing is checked, so a right password cannot be told from a wrong one; an attempt
+   * that failed within the throttle window is wrong again without a check.
    */
   async checkPassword(client: string, name: string, password: string): Promise<PasswordCheck> {
-    const retryAfterMs = this.throttle.retryAfterMs(client, name);
-    if (retryAfterMs > 0) return { kind: 'throttled', retryAfterMs };
-    const user = await this.sharedVerify(client, name, password);
+    const key = credentialKey(name, password);
+    // The attempt as the throttle knows it: these credentials against the user's current hash (a new password
+    // makes an attempt that failed before a new one).
+    const attempt = createHash('sha256')
+      .update(`${key}\u0000${this.users.byName(name)?.hashedPassword ?? ''}`, 'utf8')
+      .digest('hex');
+    const decision = this.throttle.decide(client, name, attempt);
+    if (decision.kind === 'known-wrong') return { kind: 'invalid' };
+    if (decision.kind === 'throttled') return decision;
+    const user = await this.sharedVerify(client, key, name, password);
     if (!user) {
-      this.throttle.failed(client, name);
+      this.throttle.failed(client, name, attempt);
       return { kind: 'invalid' };
     }
     this.throttle.succeeded(client, name);
@@ -74,10 +82,10 @@ export class Authenticator {
   /** Identical credentials checked at the same time share one check (and count once for the throttle). */
   private sharedVerify(
     client: string,
+    key: string,
     name: string,
     password: string,
   ): Promise<ApiUser | undefined> {
-    const key = credentialKey(name, password);
     const running = this.running.get(key);
     if (running) return running;
     this.throttle.started(client, name);

@@ -1,18 +1,24 @@
 /**
  * Login throttling per user name and client address (issue 9; DECISIONS.md "HTTP hardening"). Failed password
- * checks — session logins and HTTP Basic alike — are remembered per (client IP, user name) for `windowMs`. Once
- * `maxFailures` of them fall within the window, every further attempt for that pair, right password or wrong,
- * is refused without a password check until the oldest failure leaves the window; the caller answers 429 with
- * `Retry-After`. A success forgets the pair's failures. Checks still running count too, so a burst of parallel
- * guesses gets no more checks than a sequence would (the caller shares one check among identical credentials, so
- * a client's parallel requests with the right password are not held back).
+ * checks — session logins and HTTP Basic alike — are remembered per (client IP, user name) for `windowMs`, each
+ * under a key that identifies the attempt (the caller derives it from the name, the password and the user's
+ * current hash). Once `maxFailures` **different** wrong attempts fall within the window, every new attempt for
+ * that pair, right password or wrong, is refused without a password check until the oldest failure leaves the
+ * window; the caller answers 429 with `Retry-After`. A success forgets the pair's failures.
  *
- * Memory is bounded: at most `maxEntries` pairs are remembered; when full, expired pairs are dropped first, then
- * the pairs that failed longest ago.
+ * An attempt that already failed within the window is known to be wrong: it is answered as wrong again without a
+ * check and does not count again. So a client that keeps retrying a stale password (a desktop app whose stored
+ * password was changed on the server) keeps getting 401 and never locks its user out, while guessing — which
+ * needs different passwords — is held to `maxFailures` per window.
+ *
+ * Checks still running count as failures-to-be, so a burst of parallel guesses gets no more checks than a
+ * sequence would (the caller shares one check among identical credentials, so a client's parallel requests with
+ * the right password are not held back). Memory is bounded: at most `maxEntries` pairs are remembered; when full,
+ * expired pairs are dropped first, then the pairs that failed longest ago.
  */
 
 export interface LoginThrottleOptions {
-  /** Failures within the window after which attempts are refused. Default 5. */
+  /** Different wrong attempts within the window after which new attempts are refused. Default 5. */
   maxFailures: number;
   /** How long a failure counts, in ms. Default 5 minutes. */
   windowMs: number;
@@ -29,10 +35,15 @@ export const DEFAULT_LOGIN_THROTTLE: Required<LoginThrottleOptions> = {
 /** Retry-After while the remaining tries are taken by checks still running. */
 const PENDING_RETRY_MS = 1000;
 
+export type ThrottleDecision =
+  | { kind: 'check' } // go ahead and check the password
+  | { kind: 'known-wrong' } // this very attempt failed within the window: it is wrong
+  | { kind: 'throttled'; retryAfterMs: number };
+
 export class LoginThrottle {
   private readonly options: Required<LoginThrottleOptions>;
-  /** Failure times (oldest first, at most maxFailures) per pair; Map order = order of last failure. */
-  private readonly failures = new Map<string, number[]>();
+  /** Per pair: attempt key → time of its failure (insertion order = oldest first). Map order = last failure. */
+  private readonly failures = new Map<string, Map<string, number>>();
   /** Password checks running per pair. */
   private readonly pending = new Map<string, number>();
 
@@ -45,16 +56,22 @@ export class LoginThrottle {
       throw new Error('login throttle: maxFailures must be ≥ 1 and windowMs > 0');
   }
 
-  /** How long, in ms, attempts for this pair are still refused; 0 when an attempt may be made now. */
-  retryAfterMs(client: string, user: string): number {
+  /** What to do with an attempt of `client` for `user`, identified by `attempt`. */
+  decide(client: string, user: string, attempt: string): ThrottleDecision {
     const key = pairKey(client, user);
-    const times = this.live(key);
-    if (times.length >= this.options.maxFailures)
-      return Math.max(1, (times[0] as number) + this.options.windowMs - this.now());
+    const failed = this.live(key);
+    if (failed.has(attempt)) return { kind: 'known-wrong' };
+    if (failed.size >= this.options.maxFailures) {
+      const oldest = failed.values().next().value as number;
+      return {
+        kind: 'throttled',
+        retryAfterMs: Math.max(1, oldest + this.options.windowMs - this.now()),
+      };
+    }
     // Checks still running could use up the remaining tries: wait for them.
-    if (times.length + (this.pending.get(key) ?? 0) >= this.options.maxFailures)
-      return PENDING_RETRY_MS;
-    return 0;
+    if (failed.size + (this.pending.get(key) ?? 0) >= this.options.maxFailures)
+      return { kind: 'throttled', retryAfterMs: PENDING_RETRY_MS };
+    return { kind: 'check' };
   }
 
   /** A password check for the pair starts; call `settled` when it has finished. */
@@ -70,28 +87,32 @@ export class LoginThrottle {
     else this.pending.delete(key);
   }
 
-  failed(client: string, user: string): void {
+  failed(client: string, user: string, attempt: string): void {
     const key = pairKey(client, user);
-    const times = this.live(key);
-    times.push(this.now());
-    while (times.length > this.options.maxFailures) times.shift();
+    const failed = this.live(key);
+    if (!failed.has(attempt)) failed.set(attempt, this.now());
+    while (failed.size > this.options.maxFailures)
+      failed.delete(failed.keys().next().value as string);
     this.failures.delete(key);
     this.makeRoom();
-    this.failures.set(key, times);
+    this.failures.set(key, failed);
   }
 
   succeeded(client: string, user: string): void {
     this.failures.delete(pairKey(client, user));
   }
 
-  /** The pair's failures still inside the window (the stored list is pruned in place). */
-  private live(key: string): number[] {
-    const times = this.failures.get(key);
-    if (!times) return [];
+  /** The pair's failures still inside the window (pruned in place). */
+  private live(key: string): Map<string, number> {
+    const failed = this.failures.get(key);
+    if (!failed) return new Map();
     const oldest = this.now() - this.options.windowMs;
-    while (times.length > 0 && (times[0] as number) <= oldest) times.shift();
-    if (times.length === 0) this.failures.delete(key);
-    return times;
+    for (const [attempt, at] of failed) {
+      if (at > oldest) break;
+      failed.delete(attempt);
+    }
+    if (failed.size === 0) this.failures.delete(key);
+    return failed;
   }
 
   private makeRoom(): void {
