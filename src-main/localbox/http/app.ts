@@ -5,10 +5,18 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { MESSAGES } from '../../slicebox/types.js';
 import type { Engine } from '../engine.js';
+import { LoginThrottle } from '../users/login-throttle.js';
+import type { LoginThrottleOptions } from '../users/login-throttle.js';
 import { authenticate, makeAuthHook } from './auth.js';
 import { NOT_JSON } from './bodies.js';
 import { errorHandler, HttpError } from './errors.js';
 import { sendText } from './replies.js';
+import {
+  DEFAULT_REQUEST_TIMEOUTS,
+  closeStalledBodies,
+  headersTimeoutOptions,
+} from './request-timeouts.js';
+import type { RequestTimeouts } from './request-timeouts.js';
 import { registerAnonymizationRoutes } from './routes/anonymization.js';
 import { registerBoxRoutes } from './routes/boxes.js';
 import { registerDictionaryRoutes } from './routes/dictionary.js';
@@ -42,6 +50,10 @@ export interface AppOptions {
   version: string;
   /** Called ~1 s after an accepted `POST /system/stop` (§7.3). */
   onStopRequested?: () => void;
+  /** Headers and body timeouts (request-timeouts.ts); defaults 20 s each. */
+  timeouts?: Partial<RequestTimeouts>;
+  /** Login throttling (users/login-throttle.ts); defaults 5 failures per 5 minutes. */
+  loginThrottle?: Partial<LoginThrottleOptions>;
 }
 
 function collect(payload: IncomingMessage, limit: number): Promise<Buffer> {
@@ -72,13 +84,17 @@ function isRawRoute(request: FastifyRequest): boolean {
 }
 
 export async function buildApp(engine: Engine, options: AppOptions): Promise<FastifyInstance> {
+  const timeouts = { ...DEFAULT_REQUEST_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
     logger: options.logger,
     routerOptions: { ignoreTrailingSlash: true },
     // Upload routes stream to disk; JSON bodies are limited by our own parser.
     bodyLimit: JSON_BODY_LIMIT,
     forceCloseConnections: true,
+    http: headersTimeoutOptions(timeouts),
   });
+  closeStalledBodies(app.server, timeouts.bodyIdleTimeoutMs);
+  if (options.loginThrottle) engine.auth.throttle = new LoginThrottle(options.loginThrottle);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', (request, payload, done) => {

@@ -1,19 +1,34 @@
 /**
  * Authentication and role checks for `/api` (BEHAVIOR.md §3). Public routes skip it; everything else,
  * including unknown `/api` paths, is authenticated first, so callers without credentials get 401 before any
- * 404/405.
+ * 404/405. Too many failed passwords for a name from one client answer 429 with `Retry-After`; a session-cookie
+ * request that changes something must come from the box's own origin (origin-check.ts), else 403.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiUser } from '../../slicebox/types.js';
 import { MESSAGES, SESSION_COOKIE } from '../../slicebox/types.js';
 import type { Engine } from '../engine.js';
 import type { SessionBinding } from '../users/sessions.js';
+import { crossSiteRefusal, isUnsafeMethod } from './origin-check.js';
 import { sendText } from './replies.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     sbxUser?: ApiUser;
+    /** How `sbxUser` was authenticated. */
+    sbxVia?: 'basic' | 'session';
   }
+}
+
+/** 429 for a throttled user name and client, with `Retry-After` in whole seconds. */
+export function sendThrottled(reply: FastifyReply, retryAfterMs: number): FastifyReply {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  reply.header('Retry-After', String(seconds));
+  return sendText(
+    reply,
+    429,
+    `Too many failed logins for this user from this address. Try again in ${seconds} s.`,
+  );
 }
 
 /** The client IP as Slicebox sees it: the TCP peer, IPv4 dotted (IPv4-mapped IPv6 unwrapped). */
@@ -59,7 +74,12 @@ export async function authenticate(
   );
   if (result.kind === 'user') {
     request.sbxUser = result.user;
+    request.sbxVia = result.via;
     return true;
+  }
+  if (result.kind === 'throttled') {
+    sendThrottled(reply, result.retryAfterMs);
+    return false;
   }
   sendText(reply, 401, result.kind === 'invalid' ? MESSAGES.authInvalid : MESSAGES.authMissing);
   return false;
@@ -71,6 +91,10 @@ export function makeAuthHook(engine: Engine) {
     const access = request.routeOptions.config.access ?? 'user';
     if (access === 'public') return;
     if (!(await authenticate(engine, request, reply))) return;
+    if (request.sbxVia === 'session' && isUnsafeMethod(request.method)) {
+      const refusal = crossSiteRefusal(request, engine.boxes.apiBaseUrl);
+      if (refusal) return void sendText(reply, 403, refusal);
+    }
     if (access === 'admin' && !isAdmin(request.sbxUser as ApiUser)) {
       sendText(reply, 403, MESSAGES.forbidden);
     }

@@ -43,11 +43,44 @@ export interface Upload {
 }
 
 /**
+ * What a failure while reading a multipart body means. The parser's own errors (no or bad boundary, a part cut
+ * short, a body that is not multipart at all) are the client's: 400. Errors that already carry a status
+ * (DicomError, HttpError, the multipart plugin's 4xx limits) stay as they are, and so do system errors from
+ * writing the temp file (a full disk is the server's problem: 500).
+ */
+export function multipartFailure(e: unknown): unknown {
+  if (!(e instanceof Error)) return e;
+  if (e instanceof DicomError || e instanceof HttpError) return e;
+  if (typeof (e as { statusCode?: unknown }).statusCode === 'number') return e;
+  if (typeof (e as NodeJS.ErrnoException).syscall === 'string') return e;
+  return new HttpError(400, `Malformed multipart request: ${e.message}`);
+}
+
+/** RFC 2046 §5.1.1: a boundary is 1 to 70 characters. */
+const MAX_BOUNDARY = 70;
+
+/** Refuses a multipart Content-Type whose boundary is missing, empty or too long (400). */
+function checkBoundary(contentType: string | undefined): void {
+  const m = /;\s*boundary\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(contentType ?? '');
+  const boundary = m ? (m[1] ?? m[2] ?? '') : undefined;
+  if (boundary === undefined)
+    throw new HttpError(400, 'Malformed multipart request: the Content-Type has no boundary');
+  if (boundary.length === 0 || boundary.length > MAX_BOUNDARY) {
+    throw new HttpError(
+      400,
+      `Malformed multipart request: the boundary must be 1 to ${MAX_BOUNDARY} characters long`,
+    );
+  }
+}
+
+/**
  * Receives an upload into the temp folder. A multipart body without a `file` part counts as raw bytes that are
- * not DICOM (BEHAVIOR.md §10.1), so it fails with a DicomError.
+ * not DICOM (BEHAVIOR.md §10.1), so it fails with a DicomError. A malformed multipart body fails with 400 and
+ * leaves nothing behind.
  */
 export async function receiveUpload(request: FastifyRequest, files: FileStore): Promise<Upload> {
   if (request.isMultipart()) {
+    checkBoundary(request.headers['content-type']);
     let upload: Upload | undefined;
     try {
       for await (const part of request.parts()) {
@@ -60,7 +93,7 @@ export async function receiveUpload(request: FastifyRequest, files: FileStore): 
       }
     } catch (e) {
       if (upload) await files.discardTemp(upload.tempPath);
-      throw e;
+      throw multipartFailure(e);
     }
     if (!upload) throw new DicomError('Not a DICOM stream');
     return upload;

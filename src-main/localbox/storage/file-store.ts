@@ -3,6 +3,11 @@
  * A file is written to a temporary name, flushed (fsync), and only renamed into place inside the database
  * transaction that records it (see images/ingest.ts), so a crash leaves either a temp file or an orphan that the
  * start-up reconciliation removes — never a row without its file.
+ *
+ * Stored files are never written in place: a new version is a new file renamed over the old name, and a delete
+ * unlinks the name. Readers therefore open the file once and read everything — size included — from that open
+ * descriptor (`openStored`): they see one whole version, never a mix, and a file deleted after the open stays
+ * readable until it is closed.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -16,10 +21,17 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+
+/** A stored file opened for reading, with the size of that very file (not of whatever the name points to now). */
+export interface OpenedStoredFile {
+  handle: FileHandle;
+  size: number;
+}
 
 export class FileStore {
   readonly dicomDir: string;
@@ -77,6 +89,31 @@ export class FileStore {
       fsyncSync(dir);
     } finally {
       closeSync(dir);
+    }
+  }
+
+  /**
+   * Opens the stored file of `imageId` and takes its size from the open descriptor. Undefined when there is no
+   * such file (never stored, or deleted meanwhile). The caller owns the handle and must close it.
+   */
+  async openStored(imageId: number): Promise<OpenedStoredFile | undefined> {
+    let handle: FileHandle;
+    try {
+      handle = await open(this.pathOf(imageId), 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile()) {
+        await handle.close();
+        return undefined;
+      }
+      return { handle, size: stats.size };
+    } catch (e) {
+      await handle.close().catch(() => undefined);
+      throw e;
     }
   }
 

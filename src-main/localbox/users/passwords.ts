@@ -5,6 +5,12 @@
  */
 import bcrypt from 'bcryptjs';
 
+/**
+ * A cost-10 hash of a random password nobody knows: checked against when a user name does not exist, so that
+ * answer takes as long as a wrong password for a real user.
+ */
+export const DUMMY_HASH = '$2a$10$HK7hsrAFhM21K5Xra0snIusf70s/wEBZz12PuMsxMYrYiYk7uNnqq';
+
 export async function hashPassword(password: string): Promise<string> {
   const salt = (await bcrypt.genSalt(10)).replace(/^\$2b\$/, '$2a$');
   return bcrypt.hash(password, salt);

@@ -16,6 +16,8 @@ import type { Engine } from '../../engine.js';
 import { InvalidArgument } from '../../system/errors.js';
 import { HttpError } from '../errors.js';
 import { jsonBody } from '../bodies.js';
+import { TagPathValueSchema } from '../tag-path-json.js';
+import type { TagPathJson } from '../tag-path-json.js';
 import { booleanParam, param, pathId } from '../query.js';
 import { sendJson, sendNoContent, sendText } from '../replies.js';
 import type { Routes } from '../routing.js';
@@ -24,22 +26,9 @@ const ID = ':id(^\\d+$)';
 const long = z.number().int();
 const MAX_LONG = 9223372036854775807n;
 
-/** TagPath as read from JSON (§5.3): `tag` or `name` must be given; `tag` wins. */
-interface TagPathInput {
-  tag?: number | undefined;
-  name?: string | undefined;
-  item?: string | undefined;
-  previous?: TagPathInput | undefined;
-}
-const TagPathSchema: z.ZodType<TagPathInput> = z.lazy(() =>
-  z.object({
-    tag: long.optional(),
-    name: z.string().optional(),
-    item: z.string().optional(),
-    previous: TagPathSchema.optional(),
-  }),
-);
-export const TagValueSchema = z.object({ tagPath: TagPathSchema, value: z.string() });
+/** TagPath as read from JSON (§5.3, nullable fields read as absent): `tag` or `name` must be given; `tag` wins. */
+type TagPathInput = TagPathJson;
+export const TagValueSchema = TagPathValueSchema;
 /** AnonymizationProfile: option objects need only `name` (other fields ignored); names are checked later. */
 export const ProfileSchema = z.object({ options: z.array(z.object({ name: z.string() })) });
 const AnonymizationDataSchema = z.object({

@@ -4,12 +4,12 @@
 import { z } from 'zod';
 import type { Engine } from '../../engine.js';
 import { TAG_FILTER_TYPES } from '../../filtering/filter-store.js';
-import type { TagTreeJson } from '../../filtering/tag-tree.js';
 import { toSourceType } from '../../metadata/rows.js';
 import { jsonBody } from '../bodies.js';
 import { paging, pathId } from '../query.js';
 import { sendJson, sendNoContent } from '../replies.js';
 import type { Routes } from '../routing.js';
+import { TagPathJsonSchema } from '../tag-path-json.js';
 
 const ID = ':id(^\\d+$)';
 const long = z.number().int();
@@ -21,16 +21,12 @@ const TagFilterSchema = z.object({
   tagFilterType: z.enum(TAG_FILTER_TYPES as [string, ...string[]]),
 });
 
-const TagTreeSchema: z.ZodType<TagTreeJson> = z.lazy(() =>
-  z.object({
-    tag: long.optional(),
-    name: z.string().optional(),
-    item: z.string().optional(),
-    previous: TagTreeSchema.optional(),
-  }),
-);
-
-const TagFilterTagPathSchema = z.object({ id: long, tagFilterId: long, tagPath: TagTreeSchema });
+/** A TagTree (§5.4) reads like a TagPath, nullable fields included; `item` may also be `"*"`. */
+const TagFilterTagPathSchema = z.object({
+  id: long,
+  tagFilterId: long,
+  tagPath: TagPathJsonSchema,
+});
 
 const SourceTagFilterSchema = z.object({
   id: long,

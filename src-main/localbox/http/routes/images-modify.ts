@@ -8,11 +8,12 @@ import { jsonBody } from '../bodies.js';
 import { pathId } from '../query.js';
 import { sendJson } from '../replies.js';
 import type { Routes } from '../routing.js';
+import { TagPathValueSchema } from '../tag-path-json.js';
 
 export function registerImageModifyRoutes(routes: Routes, engine: Engine): void {
   routes.add('PUT', '/api/images/:id(^\\d+$)/modify', 'user', async (request, reply) => {
     const id = pathId(request);
-    const mappings = parseTagMappings(jsonBody(request, z.unknown()));
+    const mappings = parseTagMappings(jsonBody(request, z.array(TagPathValueSchema)));
     const user = caller(request);
     const image = await modifyImage(engine, id, mappings, {
       sourceType: 'user',

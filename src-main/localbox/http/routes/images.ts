@@ -1,6 +1,4 @@
 /** Image upload and download (BEHAVIOR.md §10.1, 10.2). */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { Engine } from '../../engine.js';
 import { caller } from '../auth.js';
 import { receiveUpload } from '../bodies.js';
@@ -27,21 +25,21 @@ export function registerImageRoutes(routes: Routes, engine: Engine): void {
     { rawBody: true },
   );
 
+  // One open, then size and bytes from that descriptor: an overwrite or delete racing with the read can change
+  // which version is served, never mix two (see storage/file-store.ts).
   routes.add('GET', '/api/images/:id(^\\d+$)', 'user', async (request, reply) => {
     const id = pathId(request);
     if (!engine.metadata.image(id)) return sendText(reply, 404, MESSAGES.notFound);
-    const path = engine.files.pathOf(id);
-    let size: number;
-    try {
-      size = (await stat(path)).size;
-    } catch {
-      // Row without file (only possible after outside interference; start-up reconciliation removes such rows).
-      return sendText(reply, 404, `File not found: ${path}`);
+    const opened = await engine.files.openStored(id);
+    // No file: deleted meanwhile (or removed from outside; start-up reconciliation drops such rows).
+    if (!opened) return sendText(reply, 404, `File not found: image ${id}`);
+    const { handle, size } = opened;
+    reply.code(200).type('application/octet-stream').header('Content-Length', String(size));
+    if (size === 0) {
+      await handle.close();
+      return reply.send(Buffer.alloc(0));
     }
-    return reply
-      .code(200)
-      .type('application/octet-stream')
-      .header('Content-Length', String(size))
-      .send(createReadStream(path));
+    // `end` bounds the stream to the size in Content-Length; the stream closes the handle when done or destroyed.
+    return reply.send(handle.createReadStream({ start: 0, end: size - 1 }));
   });
 }

@@ -5,7 +5,7 @@ import { MESSAGES, SESSION_COOKIE } from '../../../slicebox/types.js';
 import type { Engine } from '../../engine.js';
 import { hashPassword } from '../../users/passwords.js';
 import { toUserInfo } from '../../users/user-store.js';
-import { binding, caller, sessionToken } from '../auth.js';
+import { binding, caller, sendThrottled, sessionToken } from '../auth.js';
 import { jsonBody } from '../bodies.js';
 import { HttpError } from '../errors.js';
 import { paging, pathId } from '../query.js';
@@ -21,9 +21,11 @@ export function registerUserRoutes(routes: Routes, engine: Engine): void {
   routes.add('POST', '/api/users/login', 'public', async (request, reply) => {
     const { user: name, pass } = jsonBody(request, UserPassSchema);
     const b = binding(request);
-    const user = await engine.auth.checkPassword(name, pass);
-    if (!user || !b.userAgent || !b.ip) return sendText(reply, 401, MESSAGES.loginFailed);
-    const token = engine.sessions.login(user.id, b);
+    const check = await engine.auth.checkPassword(b.ip, name, pass);
+    if (check.kind === 'throttled') return sendThrottled(reply, check.retryAfterMs);
+    if (check.kind !== 'user' || !b.userAgent || !b.ip)
+      return sendText(reply, 401, MESSAGES.loginFailed);
+    const token = engine.sessions.login(check.user.id, b);
     reply.header('Set-Cookie', `${SESSION_COOKIE}=${token}; Path=/api; HttpOnly`);
     return sendNoContent(reply);
   });
