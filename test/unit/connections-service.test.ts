@@ -20,6 +20,12 @@ async function fakeSlicebox(password = 'secret'): Promise<{ url: string; server:
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/api/system/health') return res.end('OK');
     if (url.pathname === '/api/system/information') return res.end('{"version":"2.0.0-test"}');
+    if (req.headers.authorization?.endsWith(Buffer.from('admin:locked').toString('base64'))) {
+      // A server that throttles failed logins (the local box does, issue 9).
+      res.statusCode = 429;
+      res.setHeader('retry-after', '300');
+      return res.end('Too many failed logins; try again in 300 s');
+    }
     if (req.headers.authorization !== expected) {
       res.statusCode = 401;
       return res.end('bad credentials');
@@ -107,6 +113,15 @@ describe('connection service', () => {
       status: 'offline',
     });
     expect(service.list()).toEqual([]);
+  });
+
+  it('reads a throttled login (429) as a login problem, with the server words, not as offline', async () => {
+    const { url, server } = await fakeSlicebox();
+    servers.push(server);
+    const { service } = await setup();
+    const result = await service.test({ name: 'Lab', url, user: 'admin', password: 'locked' });
+    expect(result.status).toBe('auth-failed');
+    expect(result.detail).toMatch(/Too many failed logins/);
   });
 
   it('adds, edits and removes a remote server; passwords go to a 0600 file, not the database', async () => {

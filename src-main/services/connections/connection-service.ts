@@ -339,6 +339,10 @@ function classify(error: unknown): ConnectionTestResult | undefined {
   if (error instanceof SliceboxHttpError && error.status === 401) {
     return { status: 'auth-failed', detail: AUTH_FAILED_DETAIL };
   }
+  if (error instanceof SliceboxHttpError && error.status === 429) {
+    // Too many failed logins: the server throttles this user from this computer for a while.
+    return { status: 'auth-failed', detail: `${AUTH_FAILED_DETAIL} ${error.message}`.trim() };
+  }
   if (error instanceof SliceboxUnreachableError) {
     return { status: 'offline', detail: unreachableDetail(error) };
   }
