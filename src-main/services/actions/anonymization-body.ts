@@ -13,7 +13,9 @@ const BASIC_PROFILE = 'BASIC_PROFILE';
 const PATIENT_NAME_TAG = 0x00100010;
 
 /** The custom value that sets an image's PatientName (as Slicebox's Anonymization Details sends it). */
-export function patientNameValue(name: string): BulkAnonymizationData['imageTagValuesSet'][number]['tagValues'][number] {
+export function patientNameValue(
+  name: string,
+): BulkAnonymizationData['imageTagValuesSet'][number]['tagValues'][number] {
   return { tagPath: { tag: PATIENT_NAME_TAG, name: 'PatientName' }, value: name };
 }
 

@@ -166,7 +166,10 @@ export class PrivacyService {
         .filter((s) => forced(s.flagged) === force)
         .map((s) => {
           const name = nameOf.get(s.patientId);
-          return { imageId: s.imageId, tagValues: name === undefined ? [] : [patientNameValue(name)] };
+          return {
+            imageId: s.imageId,
+            tagValues: name === undefined ? [] : [patientNameValue(name)],
+          };
         });
       for (const answer of await this.anonymizationPreviews(client, items, profile, force))
         byImage.set(answer.imageId, answer);

@@ -22,7 +22,10 @@ const LEVELS: { level: KeyLevel; fields: (keyof RealValues)[] }[] = [
     level: 'IMAGE',
     fields: ['patientName', 'patientID', 'studyInstanceUID', 'seriesInstanceUID', 'sopInstanceUID'],
   },
-  { level: 'SERIES', fields: ['patientName', 'patientID', 'studyInstanceUID', 'seriesInstanceUID'] },
+  {
+    level: 'SERIES',
+    fields: ['patientName', 'patientID', 'studyInstanceUID', 'seriesInstanceUID'],
+  },
   { level: 'STUDY', fields: ['patientName', 'patientID', 'studyInstanceUID'] },
   { level: 'PATIENT', fields: ['patientName', 'patientID'] },
 ];

@@ -18,7 +18,10 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { previewAnonymization } from '../../anonymization/index.js';
 import type { AnonymizationPreview } from '../../anonymization/index.js';
-import { asServiceError, validateProfile } from '../../anonymization-store/anonymization-service.js';
+import {
+  asServiceError,
+  validateProfile,
+} from '../../anonymization-store/anonymization-service.js';
 import { parseDicomFile } from '../../dicom/parse.js';
 import type { Engine } from '../../engine.js';
 import { jsonBody } from '../bodies.js';
@@ -57,8 +60,9 @@ export function registerDesktopPrivacyRoutes(routes: Routes, engine: Engine): vo
       imageId: i.imageId,
       tagValues: tagValuesOf(i.tagValues),
     }));
-    const out: ((AnonymizationPreview & { imageId: number }) | { imageId: number; error: string })[] =
-      [];
+    const out: (
+      (AnonymizationPreview & { imageId: number }) | { imageId: number; error: string }
+    )[] = [];
     for (const { imageId, tagValues } of items) {
       const path = stored(imageId);
       if (!path) continue;
