@@ -584,6 +584,96 @@ export interface SourceFilterItem {
 export interface SendResult {
   queued: number;
   transactionId: number | null;
+  /** Images flagged already anonymous that were anonymized here (in place) first, then queued. */
+  anonymizedFirst: number;
+}
+
+/**
+ * What a privacy preview is for: a box send (anonymized on the way), in-place anonymization, or a
+ * transfer of the stored bytes as they are (Send to SCP, Export).
+ */
+export type PrivacyAction = 'send' | 'anonymize' | 'sendToScu' | 'export';
+
+/**
+ * Send: what happens to images flagged PatientIdentityRemoved = YES, which a box passes through
+ * unchanged (BEHAVIOR §11.1). `anonymize`: anonymized here, in place, first (the safe default); `asIs`:
+ * sent as they are.
+ */
+export type FlaggedChoice = 'anonymize' | 'asIs';
+
+/** A patient of a privacy scan, with the images of the selection it has (or has flagged). */
+export interface PrivacyPatient {
+  patientId: number;
+  patientName: string;
+  patientID: string;
+  images: number;
+}
+
+/**
+ * A series of the selection (or, when a series mixes flagged and unflagged images, one part of it) and
+ * the image whose attributes stand for it in the preview.
+ */
+export interface PrivacySample {
+  seriesId: number;
+  imageId: number;
+  patientId: number;
+  /** The sample (and every image it stands for) is flagged PatientIdentityRemoved = YES. */
+  flagged: boolean;
+  images: number;
+  patientName: string;
+  patientID: string;
+  modality: string;
+  seriesDescription: string;
+  studyDate: string;
+}
+
+/** `privacy.scan`: who and what a selection holds, which images are flagged, and the samples. */
+export interface PrivacyScan {
+  action: PrivacyAction;
+  images: number;
+  series: number;
+  patients: PrivacyPatient[];
+  /** Images flagged already anonymous, by patient (Send and Anonymize; empty otherwise). */
+  flagged: { images: number; patients: PrivacyPatient[] };
+  /** Images whose flag could not be read (their files could not be parsed). */
+  unreadable: number;
+  samples: PrivacySample[];
+  /** Series beyond the previewed ones; the same profile and choices apply to them. */
+  omittedSeries: number;
+  /**
+   * How the preview is computed: `server` = the server's own anonymizer (desktop extension of the
+   * local box); `app` = the local box's anonymizer run here on the downloaded images with the server's
+   * keys; `none` = nothing is anonymized (the stored values are shown).
+   */
+  method: 'server' | 'app' | 'none';
+}
+
+/** `removed`: absent or emptied afterwards; `replaced`: another value; `kept`: the same value. */
+export type PrivacyChange = 'removed' | 'replaced' | 'kept';
+
+/** One identifying attribute before and after. `null` = absent, `''` = present but empty. */
+export interface PrivacyRow {
+  tag: number;
+  keyword: string;
+  /** The name PS3.15 Table E.1-1 gives it. */
+  label: string;
+  before: string | null;
+  after: string | null;
+  change: PrivacyChange;
+  /** A new value is generated on every anonymization (a fresh UID): `after` is only an example. */
+  generated: boolean;
+}
+
+/** `privacy.preview`: one sample's rows. */
+export interface SamplePreview {
+  imageId: number;
+  /** `unchanged`: the stored values go as they are. */
+  outcome: 'anonymized' | 'unchanged';
+  /** The level at which an existing anonymization key matched (same pseudonyms as before). */
+  matchLevel: 'PATIENT' | 'STUDY' | 'SERIES' | 'IMAGE' | null;
+  rows: PrivacyRow[];
+  /** The sample could not be previewed (unreadable file); `rows` is empty. */
+  error?: string;
 }
 
 /** Every call: channel name → argument and result. */
@@ -918,6 +1008,8 @@ export interface Api {
       boxId: number;
       options: string[];
       patientNames?: AnonymizePatientName[];
+      /** Images flagged already anonymous: anonymized here first (default) or sent as they are. */
+      flagged?: FlaggedChoice;
     };
     result: SendResult;
   };
@@ -925,6 +1017,27 @@ export interface Api {
   'actions.sendToScu': {
     args: { connectionId: string; selection: ActionSelection; scuId: number };
     result: { sent: number };
+  };
+  /** The patients, series samples and flagged images of a selection, before a privacy preview. */
+  'privacy.scan': {
+    args: { connectionId: string; selection: ActionSelection; action: PrivacyAction };
+    result: PrivacyScan;
+  };
+  /**
+   * What the identifying attributes of each sample become with these options, names and choice: the
+   * same anonymization (profile, tag values, keys, forcing) the action will run.
+   */
+  'privacy.preview': {
+    args: {
+      connectionId: string;
+      action: PrivacyAction;
+      samples: { imageId: number; patientId: number; flagged: boolean }[];
+      options: string[];
+      /** PatientName per patient; absent: Keep Names (the profile decides). */
+      patientNames?: AnonymizePatientName[];
+      flagged: FlaggedChoice;
+    };
+    result: SamplePreview[];
   };
 }
 
@@ -1043,6 +1156,8 @@ export const CHANNELS = [
   'admin.stopServer',
   'actions.send',
   'actions.sendToScu',
+  'privacy.scan',
+  'privacy.preview',
 ] as const satisfies readonly Channel[];
 
 export const EVENTS = [

@@ -22,6 +22,7 @@ import { LogService } from './admin/log-service.js';
 import { SeriesTypesService } from './admin/series-types-service.js';
 import { FilteringService } from './admin/filtering-service.js';
 import { AnonymizationKeysService } from './admin/anonymization-keys-service.js';
+import { PrivacyService } from './privacy/privacy-service.js';
 import { UsersService } from './admin/users-service.js';
 import { SeriesTagsService } from './admin/series-tags-service.js';
 import { SystemService } from './admin/system-service.js';
@@ -130,6 +131,7 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
   const actions = new ActionService(connections);
   const importSessions = new ImportSessionService(connections, actions);
   const sending = new SendService(connections);
+  const privacy = new PrivacyService(connections);
   const network = new NetworkService(connections);
   const log = new LogService(connections);
   const seriesTypes = new SeriesTypesService(connections, actions);
@@ -281,10 +283,13 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
       seriesTags.remove(connectionId, seriesTagId),
     'admin.clearLog': ({ connectionId }) => system.clearLog(connectionId),
     'admin.stopServer': ({ connectionId }) => system.stop(connectionId),
-    'actions.send': ({ connectionId, selection, boxId, options: names, patientNames }) =>
-      sending.sendToBox(connectionId, selection, boxId, names, patientNames),
+    'actions.send': ({ connectionId, selection, boxId, options: names, patientNames, flagged }) =>
+      sending.sendToBox(connectionId, selection, boxId, names, patientNames, flagged),
     'actions.sendToScu': ({ connectionId, selection, scuId }) =>
       sending.sendToScu(connectionId, selection, scuId),
+    'privacy.scan': ({ connectionId, selection, action }) =>
+      privacy.scan(connectionId, selection, action),
+    'privacy.preview': ({ connectionId, ...request }) => privacy.preview(connectionId, request),
   });
 
   return {

@@ -48,6 +48,8 @@ const patientNames = z
   .array(z.object({ patientId: id, name: z.string().max(200) }).strict())
   .max(100_000)
   .optional();
+const privacyAction = z.enum(['send', 'anonymize', 'sendToScu', 'export']);
+const flaggedChoice = z.enum(['anonymize', 'asIs']);
 const boxName = z.string().trim().min(1).max(200);
 const nodeName = z.string().trim().min(1).max(200);
 
@@ -336,7 +338,27 @@ export const schemas = {
     .strict(),
   'admin.removeFilterAssociation': z.object({ connectionId, associationId: id }).strict(),
   'actions.send': z
-    .object({ connectionId, selection, boxId: id, options: optionNames, patientNames })
+    .object({
+      connectionId,
+      selection,
+      boxId: id,
+      options: optionNames,
+      patientNames,
+      flagged: flaggedChoice.optional(),
+    })
     .strict(),
   'actions.sendToScu': z.object({ connectionId, selection, scuId: id }).strict(),
+  'privacy.scan': z.object({ connectionId, selection, action: privacyAction }).strict(),
+  'privacy.preview': z
+    .object({
+      connectionId,
+      action: privacyAction,
+      samples: z
+        .array(z.object({ imageId: id, patientId: id, flagged: z.boolean() }).strict())
+        .max(1000),
+      options: optionNames,
+      patientNames,
+      flagged: flaggedChoice,
+    })
+    .strict(),
 } satisfies Record<Channel, z.ZodType>;

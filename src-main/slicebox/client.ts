@@ -42,6 +42,8 @@ import type {
   TagPath,
   ClearTextUser,
   UserInfo,
+  XAnonymizationPreview,
+  XIdentityRemoved,
 } from './types.js';
 
 export interface ClientOptions {
@@ -775,6 +777,44 @@ export class SliceboxClient {
 
   async removeUser(id: number): Promise<void> {
     await this.request('DELETE', `/users/${id}`, 'delete user', { parse: 'none' });
+  }
+
+  /** `POST /anonymization/keys/query`: keys whose columns match (`=` exact, `like` substring). */
+  queryAnonymizationKeys(query: {
+    startIndex: number;
+    count: number;
+    order?: { orderBy: string; orderAscending: boolean };
+    queryProperties: { propertyName: string; operator: '=' | 'like'; propertyValue: string }[];
+  }): Promise<AnonymizationKey[]> {
+    return this.request('POST', '/anonymization/keys/query', 'query anonymization keys', {
+      json: query,
+    });
+  }
+
+  // ── desktop extensions (src-main/localbox/DECISIONS.md "Desktop extensions") ──
+  /**
+   * `POST /x-desktop/anonymization/preview`: what anonymization would do to the identifying attributes of
+   * each image, nothing stored. Servers without the extension (every real Slicebox) answer 404 or 405.
+   */
+  previewAnonymization(body: {
+    profile: { options: { name: string }[] };
+    force: boolean;
+    imageTagValuesSet: { imageId: number; tagValues: { tagPath: TagPath; value: string }[] }[];
+  }): Promise<XAnonymizationPreview[]> {
+    return this.request('POST', '/x-desktop/anonymization/preview', 'preview anonymization', {
+      json: body,
+      timeoutMs: this.uploadTimeoutMs,
+    });
+  }
+
+  /** `POST /x-desktop/anonymization/identity-removed`: which images are flagged already anonymous. */
+  identityRemoved(imageIds: number[]): Promise<XIdentityRemoved[]> {
+    return this.request(
+      'POST',
+      '/x-desktop/anonymization/identity-removed',
+      'check PatientIdentityRemoved',
+      { json: { imageIds }, timeoutMs: this.uploadTimeoutMs },
+    );
   }
 
   // ── plumbing ──────────────────────────────────────────────────────────────

@@ -406,3 +406,33 @@ export interface LogEntry {
   subject: string;
   message: string;
 }
+
+// ── desktop extensions (not Slicebox; src-main/localbox/DECISIONS.md "Desktop extensions") ──
+
+/** One identifying attribute of `POST /x-desktop/anonymization/preview`; `null` = absent. */
+export interface XAttributeChange {
+  tag: number;
+  keyword: string;
+  label: string;
+  before: string | null;
+  after: string | null;
+  /** Written anew on every anonymization run (not predictable). */
+  generated: boolean;
+}
+
+/** An image's answer of `POST /x-desktop/anonymization/preview` (or `error`). */
+export interface XAnonymizationPreview {
+  imageId: number;
+  patientIdentityRemoved?: boolean;
+  anonymized?: boolean;
+  matchLevel?: 'PATIENT' | 'STUDY' | 'SERIES' | 'IMAGE';
+  attributes?: XAttributeChange[];
+  error?: string;
+}
+
+/** An image's answer of `POST /x-desktop/anonymization/identity-removed`. */
+export interface XIdentityRemoved {
+  imageId: number;
+  patientIdentityRemoved: boolean;
+  error?: string;
+}

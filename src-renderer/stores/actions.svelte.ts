@@ -2,7 +2,8 @@
  * The bulk actions of Slicebox's row menu (Summary, Send, Send to SCP, Download, Tag Series, Anonymize,
  * Modify, Delete) on a selection of patients, studies, series or images. Any screen calls
  * `actions.open(kind, connectionId, selection)`; `ActionDialogs` (rendered once by App) shows the dialog of the open action. `completed`
- * increases after every action that changed data, so lists can reload.
+ * increases after every action that changed data, so lists can reload. Export, too, opens a dialog
+ * first (what the zip will contain); its Export button starts the host's export flow.
  */
 import type { ActionSelection, Bridge } from '../../src-preload/contract.js';
 
@@ -12,7 +13,7 @@ export type ActionKind =
 export interface OpenAction {
   /** Increases with every open, so a dialog reopened for the same selection starts afresh. */
   serial: number;
-  kind: Exclude<ActionKind, 'export'>;
+  kind: ActionKind;
   connectionId: string;
   selection: ActionSelection;
 }
@@ -49,15 +50,16 @@ class ActionsStore {
   ): void {
     if (!connectionId || selection.ids.length === 0) return;
     const copy: ActionSelection = { kind: selection.kind, ids: [...selection.ids] };
-    if (kind === 'export') {
-      this.#host?.onExport(connectionId, copy);
-      return;
-    }
     this.current = { serial: ++this.#serial, kind, connectionId, selection: copy };
   }
 
   close(): void {
     this.current = null;
+  }
+
+  /** Starts the existing export flow (after the Export dialog's preview). */
+  startExport(connectionId: string, selection: ActionSelection): void {
+    this.#host?.onExport(connectionId, selection);
   }
 
   /** Called by the dialogs when an action changed data on the server. */

@@ -211,6 +211,16 @@ describe('bulk-action dialogs (browser mode)', () => {
     expect(chosen).toMatch(/^anon \d+$/);
     await dialog().getByTestId('anon-keep-names').focus();
     await page.keyboard.press('Enter');
+    expect(await dialog().getByTestId('anon-keep-names').getAttribute('aria-pressed')).toBe('true');
+    // The preview follows: no name is set, the profile gives a new one.
+    await expect
+      .poll(() =>
+        dialog()
+          .locator('[data-testid="privacy-row"][data-keyword="PatientName"]')
+          .getAttribute('data-generated'),
+      )
+      .toBe('true');
+    await dialog().getByTestId('action-confirm').click();
     await expect.poll(phase, { timeout: 30_000 }).toBe('done');
     expect(await page.getByTestId('action-result').innerText()).toContain('Anonymized 1 image');
     await page.keyboard.press('Enter');

@@ -290,6 +290,13 @@ describe('viewer and export (browser mode)', () => {
     await expect.poll(() => button.innerText()).toContain('patient');
     const download = page.waitForEvent('download', { timeout: 60_000 });
     await button.click();
+    // The Export dialog first says what the zip holds (unchanged, the patient's name and ID).
+    const dialog = page.getByTestId('action-dialog');
+    await expect.poll(() => dialog.getAttribute('data-phase'), { timeout: 30_000 }).toBe('confirm');
+    expect(await dialog.getByTestId('privacy-unchanged').innerText()).toMatch(
+      /Exported unchanged[\s\S]*Doe, Peter\s+98890234/,
+    );
+    await dialog.getByTestId('action-confirm').click();
     const file = await download;
     expect(file.suggestedFilename()).toMatch(/^slicebox-export-\d{8}-\d{6}\.zip$/);
     const saved = join(app.dataDir, 'downloaded.zip');

@@ -142,14 +142,17 @@ describe('desktop Send / Send to SCP / Network against local boxes', () => {
     expect((await network.transfers('remote')).incoming).toEqual([]);
   });
 
-  it('Send with Keep Names: the profile decides; data already flagged anonymous passes unchanged', async () => {
+  it('Send with Keep Names: the profile decides; "send as is" passes flagged data unchanged', async () => {
     const box = await pair();
-    const { queued, transactionId } = await sending.sendToBox(
+    const { queued, transactionId, anonymizedFirst } = await sending.sendToBox(
       'desk',
       { kind: 'patients', ids: [await ct1Id(), await peterId()] },
       box.id,
       [],
+      undefined,
+      'asIs',
     );
+    expect(anonymizedFirst).toBe(0);
     expect(queued).toBe(4);
     await until('the send to finish', async () =>
       (await network.transfers('desk')).outgoing.find((o) => o.id === transactionId)?.status ===

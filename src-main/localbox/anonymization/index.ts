@@ -50,3 +50,5 @@ export { rootTagPath, tagPathFromSteps, tagPathSteps, tagPathToString } from './
 export type { TagPath, TagPathStep } from './tag-path.js';
 export { DicomParseError } from './dicom-codec.js';
 export { newRandomUid } from './uid.js';
+export { IDENTIFYING_ATTRIBUTES, identifyingValues, previewAnonymization } from './preview.js';
+export type { AnonymizationPreview, AttributeChange, IdentifyingAttribute } from './preview.js';

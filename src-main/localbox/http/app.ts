@@ -40,6 +40,7 @@ import { registerSeriesTypeRoutes } from './routes/seriestypes.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTransactionRoutes } from './routes/transactions.js';
 import { registerUserRoutes } from './routes/users.js';
+import { registerDesktopPrivacyRoutes } from './routes/x-desktop-privacy.js';
 import { Routes } from './routing.js';
 
 /** Request size limit for JSON bodies (Slicebox: akka.http.parsing.max-content-length = 64 MB). */
@@ -163,6 +164,7 @@ export async function buildApp(engine: Engine, options: AppOptions): Promise<Fas
   registerScuRoutes(routes, engine);
   registerDirectoryWatchRoutes(routes, engine);
   registerForwardingRoutes(routes, engine);
+  registerDesktopPrivacyRoutes(routes, engine);
   routes.finish();
   return app;
 }

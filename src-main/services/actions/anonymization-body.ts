@@ -12,6 +12,13 @@ const BASIC_PROFILE = 'BASIC_PROFILE';
 /** (0010,0010) PatientName. */
 const PATIENT_NAME_TAG = 0x00100010;
 
+/** The custom value that sets an image's PatientName (as Slicebox's Anonymization Details sends it). */
+export function patientNameValue(
+  name: string,
+): BulkAnonymizationData['imageTagValuesSet'][number]['tagValues'][number] {
+  return { tagPath: { tag: PATIENT_NAME_TAG, name: 'PatientName' }, value: name };
+}
+
 /** BASIC_PROFILE first, then the other options once each, in the order given. */
 export function profileOf(options: string[]): BulkAnonymizationData['profile'] {
   const names = [BASIC_PROFILE, ...options.filter((o) => o !== BASIC_PROFILE)];
@@ -55,10 +62,7 @@ export async function anonymizationBody(
       const name = nameOf.get(patientOf.get(imageId) ?? -1);
       return {
         imageId,
-        tagValues:
-          name === undefined
-            ? []
-            : [{ tagPath: { tag: PATIENT_NAME_TAG, name: 'PatientName' }, value: name }],
+        tagValues: name === undefined ? [] : [patientNameValue(name)],
       };
     }),
   };
