@@ -226,7 +226,8 @@ describe('browse order, keyboard and popups (browser mode)', () => {
     expect(highlighted).toEqual(['Send…']);
     await page.keyboard.press('ArrowDown');
     await expect.poll(() => focused(page)).toBe('menuitem:Send to SCP…');
-    await page.screenshot({ path: 'test-artifacts/e2e/browse-actions-menu-light.png' });
+    await screenshotBothThemes(page, 'browse-actions-menu');
+    expect(await focused(page)).toBe('menuitem:Send to SCP…');
     await page.keyboard.press('Escape');
     await expect.poll(() => menu.count()).toBe(0);
     await expect.poll(() => focused(page)).toBe('button:Actions ▾');
@@ -254,7 +255,7 @@ describe('browse order, keyboard and popups (browser mode)', () => {
     const job = page.getByTestId('export-job').first();
     await expect.poll(() => job.getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
     const actions = page.getByTestId('selection-actions');
-    const strip = page.getByTestId('export-jobs');
+    const strip = page.getByTestId('export-job').first();
     expect(intersects(await box(strip), await box(actions))).toBe(false);
     expect(intersects(await box(strip), await box(page.getByTestId('selection-bar')))).toBe(false);
     // What a click on the Actions button's centre reaches is the button itself.
@@ -310,12 +311,15 @@ describe('browse order, keyboard and popups (browser mode)', () => {
       expect(res.status, await res.text()).toBe(201);
     }
     await page.getByTestId('advanced-filter-button').click();
-    const sources = page.getByTestId('filter-source');
+    const sources = page
+      .getByTestId('advanced-filter')
+      .locator('fieldset')
+      .filter({ has: page.locator('legend', { hasText: 'Sources' }) })
+      .locator('label');
     await expect.poll(() => sources.count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
     for (const name of names) {
       const label = sources.filter({ hasText: name });
       expect(await label.count()).toBe(1);
-      expect(await label.getAttribute('title')).toBe(`${name} (import)`);
       // Nothing of the name is cut off: the label shows all of its text (it wraps instead).
       const overflow = await label.evaluate((el) => ({
         width: el.scrollWidth - el.clientWidth,
@@ -323,7 +327,9 @@ describe('browse order, keyboard and popups (browser mode)', () => {
       }));
       expect(overflow.width).toBeLessThanOrEqual(1);
       expect(overflow.height).toBeLessThanOrEqual(1);
-      const text = label.locator('.name');
+      // And the full name on hover.
+      expect(await label.getAttribute('title')).toBe(`${name} (import)`);
+      const text = label.locator('span').first();
       const textBox = await box(text);
       const labelBox = await box(label);
       expect(textBox.x + textBox.width).toBeLessThanOrEqual(labelBox.x + labelBox.width + 1);
