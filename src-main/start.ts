@@ -101,6 +101,7 @@ async function main(): Promise<void> {
     strict: true,
   });
   const dataDir = values.data ?? defaultDataDir();
+  console.log(`Slicebox Desktop ${readVersion()}`);
 
   let reason = 'browser mode was asked for (--browser)';
   if (!values.browser) {
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const app = await startBrowserMode({ dataDir, version: readVersion(), port });
+  console.log('Ready.');
   console.log(`Data folder: ${dataDir}`);
   console.log(`Local box: ${app.localboxUrl}/api`);
   console.log('Open this address in a browser on this computer:');

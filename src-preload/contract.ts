@@ -106,6 +106,20 @@ export interface PageRequest {
   count: number;
 }
 
+/**
+ * How the browser orders a series' images: by instance number (numerically; the default of the Images
+ * column), by SOP Instance UID, or by id (the order they arrived in, Slicebox's database order).
+ */
+export const IMAGE_ORDER = ['instanceNumber', 'sopInstanceUID', 'id'] as const;
+export type ImageOrder = (typeof IMAGE_ORDER)[number];
+
+export interface ImagesRequest extends PageRequest {
+  seriesId: number;
+  /** Without it, the server's own (database) order. */
+  orderBy?: ImageOrder;
+  orderAscending?: boolean;
+}
+
 export interface PatientsRequest extends PageRequest, AdvancedFilter {
   filter?: string;
   orderBy?: 'id' | 'patientName' | 'patientID' | 'patientBirthDate' | 'patientSex';
@@ -313,6 +327,8 @@ export interface ExportJob {
   downloadUrl?: string;
   /** Whether `exports.reveal` can show the file in the system's file manager. */
   canReveal: boolean;
+  /** The user dismissed it (`exports.dismiss`): no longer listed or shown; a running export goes on. */
+  dismissed?: boolean;
 }
 
 /** What a bulk action works on: rows of one browser level (the same shape as an export's selection). */
@@ -702,7 +718,7 @@ export interface Api {
   };
   'browse.flatSeries': { args: FlatSeriesRequest; result: Page<FlatSeriesItem> };
   'browse.filterOptions': { args: { connectionId: string }; result: FilterOptions };
-  'browse.images': { args: PageRequest & { seriesId: number }; result: Page<ImageItem> };
+  'browse.images': { args: ImagesRequest; result: Page<ImageItem> };
   'imports.start': {
     args: {
       connectionId: string;
@@ -760,6 +776,8 @@ export interface Api {
   'exports.reveal': { args: { exportId: string }; result: void };
   /** Stops a running export: the download is aborted, its temporary file deleted, the job `canceled`. */
   'exports.cancel': { args: { exportId: string }; result: ExportJob };
+  /** Hides an export from the list for good (also after a reload); a running one keeps running. */
+  'exports.dismiss': { args: { exportId: string }; result: void };
   'actions.summary': {
     args: { connectionId: string; selection: ActionSelection };
     result: SelectionSummary;
@@ -1087,6 +1105,7 @@ export const CHANNELS = [
   'exports.list',
   'exports.reveal',
   'exports.cancel',
+  'exports.dismiss',
   'actions.summary',
   'actions.delete',
   'actions.anonymize',

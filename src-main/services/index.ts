@@ -185,6 +185,7 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     'exports.list': async () => exports.list(),
     'exports.reveal': ({ exportId }) => exports.reveal(exportId),
     'exports.cancel': ({ exportId }) => exports.cancel(exportId),
+    'exports.dismiss': async ({ exportId }) => exports.dismiss(exportId),
     'actions.summary': ({ connectionId, selection }) => actions.summary(connectionId, selection),
     'actions.delete': ({ connectionId, selection }) => actions.delete(connectionId, selection),
     'actions.anonymize': ({ connectionId, selection, options: names, patientNames }) =>

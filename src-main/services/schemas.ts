@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   ANONYMIZATION_KEY_ORDER,
   FLAT_SERIES_ORDER,
+  IMAGE_ORDER,
   type Channel,
 } from '../../src-preload/contract.js';
 
@@ -74,7 +75,14 @@ export const schemas = {
     .strict(),
   'browse.studies': z.object({ ...page, ...advanced, patientId: id }).strict(),
   'browse.series': z.object({ ...page, ...advanced, studyId: id }).strict(),
-  'browse.images': z.object({ ...page, seriesId: id }).strict(),
+  'browse.images': z
+    .object({
+      ...page,
+      seriesId: id,
+      orderBy: z.enum(IMAGE_ORDER).optional(),
+      orderAscending: z.boolean().optional(),
+    })
+    .strict(),
   'browse.flatSeries': z
     .object({
       ...page,
@@ -136,6 +144,7 @@ export const schemas = {
   'exports.list': none,
   'exports.reveal': z.object({ exportId: z.string().min(1).max(200) }).strict(),
   'exports.cancel': z.object({ exportId: z.string().min(1).max(200) }).strict(),
+  'exports.dismiss': z.object({ exportId: z.string().min(1).max(200) }).strict(),
   'actions.summary': z.object({ connectionId, selection }).strict(),
   'actions.delete': z.object({ connectionId, selection }).strict(),
   'actions.anonymize': z

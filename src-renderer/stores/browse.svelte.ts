@@ -11,6 +11,7 @@ import type {
   FlatSeriesOrder,
   FlatSeriesRequest,
   ImageItem,
+  ImageOrder,
   PatientItem,
   PatientsRequest,
   SeriesItem,
@@ -61,6 +62,9 @@ export class BrowseStore {
   flatFilter = $state('');
   flatOrderBy = $state<FlatSeriesOrder | null>(null);
   flatOrderAscending = $state(true);
+  /** The Images column's order: instance number (numerically) unless the user sorts by another column. */
+  imagesOrderBy = $state<ImageOrder>('instanceNumber');
+  imagesOrderAscending = $state(true);
 
   patients: PagedList<PatientItem>;
   studies: PagedList<StudyItem>;
@@ -245,10 +249,39 @@ export class BrowseStore {
     if (this.series.selectedId === id && this.images.active) return Promise.resolve();
     this.series.selectedId = id;
     this.#clearBelow('images');
+    return this.#loadImages();
+  }
+
+  /** Clicking an Images column header: a new column sorts ascending, the same column flips. */
+  sortImagesBy(column: ImageOrder): Promise<void> {
+    if (this.imagesOrderBy === column) this.imagesOrderAscending = !this.imagesOrderAscending;
+    else {
+      this.imagesOrderBy = column;
+      this.imagesOrderAscending = true;
+    }
+    const selected = this.images.selectedId;
+    return this.#loadImages().then(() => {
+      // Keep the image the user was on, if it is loaded in the new order.
+      if (selected !== null && this.images.items.some((item) => item.id === selected))
+        this.images.selectedId = selected;
+    });
+  }
+
+  #loadImages(): Promise<void> {
     const connectionId = this.connectionId;
-    if (id === null || !connectionId) return Promise.resolve();
+    const seriesId = this.series.selectedId;
+    if (seriesId === null || !connectionId) return this.images.reset(null);
+    const orderBy = this.imagesOrderBy;
+    const orderAscending = this.imagesOrderAscending;
     return this.images.reset((startIndex, count) =>
-      this.#bridge.invoke('browse.images', { connectionId, startIndex, count, seriesId: id }),
+      this.#bridge.invoke('browse.images', {
+        connectionId,
+        startIndex,
+        count,
+        seriesId,
+        orderBy,
+        orderAscending,
+      }),
     );
   }
 

@@ -11,6 +11,8 @@ export class ExportStore {
   #errors: ErrorStore;
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not state the UI reads
   #downloaded = new Set<string>();
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not state the UI reads
+  #dismissed = new Set<string>();
 
   constructor(bridge: Bridge, errors: ErrorStore) {
     this.#bridge = bridge;
@@ -56,8 +58,15 @@ export class ExportStore {
     }
   }
 
-  dismiss(job: ExportJob): void {
+  /** Closes a job's card for good: the service forgets it too, so a reload does not bring it back. */
+  async dismiss(job: ExportJob): Promise<void> {
+    this.#dismissed.add(job.id);
     this.jobs = this.jobs.filter((j) => j.id !== job.id);
+    try {
+      await this.#bridge.invoke('exports.dismiss', { exportId: job.id });
+    } catch (error) {
+      this.#errors.report('Dismissing the export', error);
+    }
   }
 
   /** Starts the browser's download of a finished export (browser mode). */
@@ -73,8 +82,11 @@ export class ExportStore {
   }
 
   #receive(job: ExportJob): void {
-    const others = this.jobs.filter((j) => j.id !== job.id);
-    this.jobs = [job, ...others].sort((a, b) => b.created - a.created);
+    // A dismissed job is not shown again, but a running one that finishes is still downloaded.
+    if (!job.dismissed && !this.#dismissed.has(job.id)) {
+      const others = this.jobs.filter((j) => j.id !== job.id);
+      this.jobs = [job, ...others].sort((a, b) => b.created - a.created);
+    }
     if (job.state === 'done' && job.downloadUrl && !this.#downloaded.has(job.id)) {
       this.#downloaded.add(job.id);
       this.download(job);

@@ -13,6 +13,7 @@ import type {
 import { errorMessage } from '../lib/format.js';
 import type { DecodedImageInfo } from '../lib/viewer/decode-protocol.js';
 import { DecodeError, Decoder, type RenderedFrame } from '../lib/viewer/decoder.js';
+import type { ViewerContext } from '../lib/viewer/overlay.js';
 import { FIT, ZOOM_STEP, pan, zoomAt, type Size, type View } from '../lib/viewer/transform.js';
 import {
   WINDOW_PRESETS,
@@ -25,9 +26,12 @@ import {
 } from '../lib/viewer/window-level.js';
 
 export type ViewerFrame = RenderedFrame | ImageBitmap;
-export type ViewerStatus = 'idle' | 'loading' | 'ready' | 'fallback' | 'error';
+/** `nopixels`: the current object has no Pixel Data (e.g. a header-only object); its attributes still show. */
+export type ViewerStatus = 'idle' | 'loading' | 'ready' | 'fallback' | 'nopixels' | 'error';
 
 const PAGE = 500;
+const NO_PIXEL_DATA =
+  'This object has no pixel data (no Pixel Data element, 7FE0,0010): it holds attributes only, so there is no image to show. Its attributes are under Details (I).';
 const PREFETCH = 2;
 
 function instanceOrder(a: ImageItem, b: ImageItem): number {
@@ -42,6 +46,8 @@ export class ViewerStore {
   connectionId = $state<string | null>(null);
   seriesId = $state<number | null>(null);
   title = $state('');
+  /** Patient, study and series values for the overlay (from the browser's rows). */
+  context = $state.raw<ViewerContext | null>(null);
   images = $state.raw<ImageItem[]>([]);
   index = $state(0);
   frame = $state(0);
@@ -93,6 +99,7 @@ export class ViewerStore {
     seriesId: number,
     title: string,
     imageId?: number | null,
+    context: ViewerContext | null = null,
   ): Promise<void> {
     const generation = ++this.#generation;
     this.stop();
@@ -100,6 +107,7 @@ export class ViewerStore {
     this.connectionId = connectionId;
     this.seriesId = seriesId;
     this.title = title;
+    this.context = context;
     this.images = [];
     this.index = 0;
     this.frame = 0;
@@ -238,6 +246,17 @@ export class ViewerStore {
       this.#prefetch();
     } catch (error) {
       if (generation !== this.#generation) return;
+      if (error instanceof DecodeError && error.noPixelData) {
+        if (this.image?.id !== image.id) return;
+        // Nothing to draw, and no server rendering either: say what this is, not "could not render".
+        this.current = null;
+        this.info = null;
+        this.frames = 1;
+        this.#framesOf.set(image.id, 1);
+        this.status = 'nopixels';
+        this.message = NO_PIXEL_DATA;
+        return;
+      }
       if (error instanceof DecodeError && error.decodeFailed) {
         this.#fallback.add(image.id);
         this.#fallbackReason = error.message;

@@ -113,6 +113,31 @@ describe('desktop export service against the local box', () => {
     expect(service.downloadable(job!.id)?.path).toBe(job!.path);
   });
 
+  it('forgets a dismissed export for good; one dismissed while running still finishes', async () => {
+    const service = new ExportService(connections, emit, {
+      exportsDir: join(dataDir, 'dismissed'),
+      downloadUrl: (id) => `/download/${id}`,
+      progressIntervalMs: 0,
+    });
+    const done = await service.start('local', { kind: 'images', ids: [ids[0]!] });
+    await service.settle();
+    const kept = await service.start('local', { kind: 'images', ids: [ids[1]!] });
+    await service.settle();
+    expect(service.list().map((j) => j.id)).toEqual([kept.id, done.id]);
+    service.dismiss(done.id);
+    // What a reloaded window asks for: the dismissed export is not in it.
+    expect(service.list().map((j) => j.id)).toEqual([kept.id]);
+    expect(service.downloadable(done.id)).toBeDefined(); // its file is still there to download
+
+    const running = await service.start('local', { kind: 'images', ids: [ids[2]!] });
+    service.dismiss(running.id);
+    await service.settle();
+    const last = events.filter((e) => e.id === running.id).at(-1);
+    expect(last).toMatchObject({ state: 'done', dismissed: true });
+    expect(service.list().map((j) => j.id)).toEqual([kept.id]);
+    expect(() => service.dismiss('nope')).toThrow(/No export nope/);
+  });
+
   it('asks the Dialogs port where to save; a cancel ends the job as canceled', async () => {
     let answer: string | undefined = join(dataDir, 'picked.zip');
     const revealed: string[] = [];

@@ -128,20 +128,21 @@ describe('desktop import service against the local box', () => {
     });
     expect(first.items).toHaveLength(1);
     expect(first.hasMore).toBe(true);
-    expect(first.items[0]?.patientName).toBe('CompressedSamples^CT1');
+    // Names order case-insensitively on the local box (DECISIONS.md, "Ordering of text").
+    expect(first.items[0]?.patientName).toBe('anon270');
     const second = await browse.patients({
       connectionId: 'local',
       startIndex: 1,
       count: 1,
       orderBy: 'patientName',
     });
-    expect(second.items[0]?.patientName).toBe('anon270');
+    expect(second.items[0]?.patientName).toBe('CompressedSamples^CT1');
     expect(second.hasMore).toBe(false);
     const studies = await browse.studies({
       connectionId: 'local',
       startIndex: 0,
       count: 10,
-      patientId: second.items[0]!.id,
+      patientId: first.items[0]!.id,
     });
     expect(studies.items[0]?.studyDescription).toBe('Statisk njurscintigrafi');
     const series = await browse.series({

@@ -49,14 +49,15 @@ describe('with five patients', () => {
     ]);
   });
 
-  test('orderby / orderascending spellings', async () => {
+  test('orderby / orderascending spellings; names order case-insensitively (DECISIONS.md)', async () => {
     const asc = names(await t.json<Patient[]>('/api/metadata/patients?orderby=patientName'));
+    // "anon270" among the A's, not after every upper-case name (as Slicebox on MySQL orders it).
     expect(asc).toEqual([
+      'anon270',
       'CompressedSamples^CT1',
       'CompressedSamples^MR1',
       'Doe^Archibald',
       'Doe^Peter',
-      'anon270',
     ]);
     for (const no of ['false', 'no', 'off', '0', 'FALSE']) {
       expect(
@@ -83,7 +84,11 @@ describe('with five patients', () => {
     const page = await t.json<Patient[]>(
       '/api/metadata/patients?orderby=patientName&startindex=1&count=2',
     );
-    expect(names(page)).toEqual(['CompressedSamples^MR1', 'Doe^Archibald']);
+    expect(names(page)).toEqual(['CompressedSamples^CT1', 'CompressedSamples^MR1']);
+    const desc = await t.json<Patient[]>(
+      '/api/metadata/patients?orderby=patientName&orderascending=false&startindex=3&count=5',
+    );
+    expect(names(desc)).toEqual(['CompressedSamples^CT1', 'anon270']);
     expect(await t.json<Patient[]>('/api/metadata/patients?startindex=10')).toEqual([]);
     expect(await t.json<Patient[]>('/api/metadata/patients?count=0')).toEqual([]);
   });
@@ -142,6 +147,42 @@ describe('with five patients', () => {
     expect(await t.json<Patient[]>('/api/metadata/patients?seriestags=3')).toEqual([]);
     expect(await t.json<FlatSeries[]>('/api/metadata/flatseries?sources=user:1')).toHaveLength(6);
     expect(await t.json<FlatSeries[]>('/api/metadata/flatseries?sources=import:1')).toEqual([]);
+  });
+
+  test('flat series and metadata queries order names case-insensitively too', async () => {
+    const flat = await t.json<FlatSeries[]>('/api/metadata/flatseries?orderby=patientName');
+    expect([...new Set(flat.map((f) => f.patient.patientName.value))]).toEqual([
+      'anon270',
+      'CompressedSamples^CT1',
+      'CompressedSamples^MR1',
+      'Doe^Archibald',
+      'Doe^Peter',
+    ]);
+    const byDescription = await t.json<FlatSeries[]>(
+      '/api/metadata/flatseries?orderby=studyDescription&orderascending=false',
+    );
+    const descriptions = byDescription.map((f) => f.study.studyDescription.value);
+    const key = (x: string) => x.toLowerCase();
+    const folded = (a: string, b: string) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0);
+    expect(descriptions).toEqual([...descriptions].sort(folded));
+    const res = await t.api('/api/metadata/patients/query', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        startIndex: 0,
+        count: 10,
+        order: { orderBy: 'patientName', orderAscending: false },
+        queryProperties: [],
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(names((await res.json()) as Patient[])).toEqual([
+      'Doe^Peter',
+      'Doe^Archibald',
+      'CompressedSamples^MR1',
+      'CompressedSamples^CT1',
+      'anon270',
+    ]);
   });
 
   test('flat series: one per series, ordered and paged', async () => {

@@ -86,6 +86,11 @@ describe('SCU routes (§17)', () => {
     const res = await send(dead.id, [image.id]);
     expect(res.status).toBe(502);
     expect(await res.text()).toBe(`Connection refused on host DEAD@127.0.0.1:${port}`);
+    // The failure is in the server's log too, naming the node and the reason (DECISIONS.md).
+    const errors = await t.json<LogEntry[]>('/api/log?subject=SCU&type=ERROR&count=1');
+    expect(errors[0]?.message).toBe(
+      `Sending 1 images using SCU dead failed: Connection refused on host DEAD@127.0.0.1:${port}`,
+    );
     expect((await send(dead.id, [])).status).toBe(502); // the association is opened even without images
     expect((await t.api(`/api/scus/${dead.id}`, { method: 'DELETE' })).status).toBe(204);
   });
@@ -129,6 +134,10 @@ describe('SCU routes (§17)', () => {
     expect(res.status).toBe(502);
     expect(await res.text()).toMatch(
       /^Unable to send images to NOTTHEAE@localhost:\d+: association rejected .*called AE title not recognized/,
+    );
+    const errors = await t.json<LogEntry[]>('/api/log?subject=SCU&type=ERROR&count=1');
+    expect(errors[0]?.message).toMatch(
+      /^Sending 1 images using SCU wrong ae failed: Unable to send images to NOTTHEAE@localhost:\d+: association rejected /,
     );
     await t.api(`/api/scus/${wrong.id}`, { method: 'DELETE' });
   });

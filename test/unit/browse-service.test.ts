@@ -49,6 +49,12 @@ const flat = (id: number) => ({
   },
 });
 
+/** A series of 2,500 images that arrived out of order: instance numbers 2500, 1, 2499, 2, … */
+const seriesImages = Array.from({ length: 2500 }, (_, k) => ({
+  id: k + 1,
+  instanceNumber: String(k % 2 === 0 ? 2500 - k / 2 : (k + 1) / 2),
+}));
+
 async function setup() {
   const calls: { op: string; params: ListParams }[] = [];
   let down = false;
@@ -61,6 +67,18 @@ async function setup() {
     patients: async (params: ListParams) => {
       calls.push({ op: 'patients', params });
       return [];
+    },
+    images: async (seriesId: number, params: ListParams) => {
+      calls.push({ op: 'images', params });
+      if (down) throw new SliceboxUnreachableError('list images', new Error('ECONNREFUSED'));
+      const start = params.startindex ?? 0;
+      return seriesImages.slice(start, start + (params.count ?? 20)).map((i) => ({
+        id: i.id,
+        seriesId,
+        sopInstanceUID: v(`1.2.3.${i.id}`),
+        imageType: v('ORIGINAL'),
+        instanceNumber: v(i.instanceNumber),
+      }));
     },
     sources: async () => [{ sourceType: 'user', sourceName: 'admin', sourceId: 1 }],
     seriesTypes: async () => [{ id: 3, name: 'CT head' }],
@@ -146,5 +164,55 @@ describe('browse service: flat series and advanced filters', () => {
       seriesTypes: [{ id: 3, name: 'CT head' }],
       seriesTags: [{ id: 7, name: 'study-A' }],
     });
+  });
+});
+
+describe('browse service: the images of a series', () => {
+  const request = { connectionId: 'local', seriesId: 9, count: 100 };
+
+  it("without an order: the server's pages as they come (count+1)", async () => {
+    const { browse, calls } = await setup();
+    const page = await browse.images({ ...request, startIndex: 0 });
+    expect(page.items.map((i) => i.instanceNumber).slice(0, 4)).toEqual(['2500', '1', '2499', '2']);
+    expect(calls).toEqual([{ op: 'images', params: { startindex: 0, count: 101 } }]);
+  });
+
+  it('in instance-number order: the whole series is read once, sorted, and paged from that read', async () => {
+    const { browse, calls } = await setup();
+    const first = await browse.images({ ...request, startIndex: 0, orderBy: 'instanceNumber' });
+    expect(first.items.map((i) => Number(i.instanceNumber))).toEqual(
+      Array.from({ length: 100 }, (_, k) => k + 1),
+    );
+    expect(first.hasMore).toBe(true);
+    // Pages of 1000 (+1 look-ahead) until the end.
+    expect(calls.map((c) => c.params)).toEqual([
+      { startindex: 0, count: 1001 },
+      { startindex: 1000, count: 1001 },
+      { startindex: 2000, count: 1001 },
+    ]);
+    const last = await browse.images({ ...request, startIndex: 2400, orderBy: 'instanceNumber' });
+    expect(last.items.map((i) => Number(i.instanceNumber))).toEqual(
+      Array.from({ length: 100 }, (_, k) => 2401 + k),
+    );
+    expect(last.hasMore).toBe(false);
+    expect(calls).toHaveLength(3); // the later page came from the same read
+    const descending = await browse.images({
+      ...request,
+      startIndex: 0,
+      orderBy: 'instanceNumber',
+      orderAscending: false,
+    });
+    expect(descending.items[0]?.instanceNumber).toBe('2500');
+    expect(calls).toHaveLength(6); // a first page reads the series again (a reload sees new images)
+  });
+
+  it('answers a sorted list from the cache when the server is gone', async () => {
+    const { browse, goDown } = await setup();
+    await browse.images({ ...request, startIndex: 0, orderBy: 'instanceNumber' });
+    goDown();
+    const cached = await browse.images({ ...request, startIndex: 0, orderBy: 'instanceNumber' });
+    expect(cached.fromCache).toBe(true);
+    expect(cached.items[0]?.instanceNumber).toBe('1');
+    expect(cached.items).toHaveLength(100);
   });
 });

@@ -105,6 +105,32 @@ export function textFilter(
   };
 }
 
+/**
+ * Text written for people (names, IDs, descriptions) is ordered case-insensitively, as a Slicebox on MySQL
+ * (default `_ci` collation) orders it, so "anon270" sorts among the A's and not after "JANCT000". SQLite's
+ * `NOCASE` folds ASCII letters only; other characters keep their code point order. Coded values (dates,
+ * UIDs, sex, modality, age, image type, instance number) keep the binary order: case carries no meaning
+ * there. Migration 9 indexes each of these columns as `(<column> COLLATE NOCASE, id)`, so ordered pages
+ * still walk an index. See DECISIONS.md ("Ordering of text").
+ */
+const CASE_INSENSITIVE_ORDER: ReadonlySet<string> = new Set([
+  'p.patient_name',
+  'p.patient_id',
+  'st.study_description',
+  'st.study_id',
+  'st.accession_number',
+  'se.series_description',
+  'se.protocol_name',
+  'se.body_part_examined',
+  'se.manufacturer',
+  'se.station_name',
+]);
+
+/** The ORDER BY expression of a qualified column (`p.patient_name COLLATE NOCASE`, `st.study_date`). */
+export function orderExpression(column: string): string {
+  return CASE_INSENSITIVE_ORDER.has(column) ? `${column} COLLATE NOCASE` : column;
+}
+
 /** The column an `orderby` property maps to (undefined without `orderby`); throws for an unknown property. */
 export function orderColumn(
   columns: Readonly<Record<string, string>>,
@@ -125,7 +151,7 @@ export function orderClause(
   const column = orderColumn(columns, ordering);
   if (column === undefined) return `ORDER BY ${tieBreaker}`;
   const dir = ordering.orderAscending ? 'ASC' : 'DESC';
-  return `ORDER BY ${column} ${dir}, ${tieBreaker}`;
+  return `ORDER BY ${orderExpression(column)} ${dir}, ${tieBreaker}`;
 }
 
 export function whereClause(parts: Array<SqlPart | undefined>): SqlPart {

@@ -7,11 +7,12 @@
  * ever come from the whitelists below; values are bound parameters. A name that exists in several joined tables
  * (`id`) is rejected with 400 instead of the original's 500. `order.orderBy` must be a column of the result's own
  * table (flat series: the §9.6 mapping); other joined columns are rejected with 400 (the original failed with 500).
+ * Names, IDs and descriptions are ordered case-insensitively, as on the list routes (`orderExpression`).
  */
 import type { Database } from 'better-sqlite3';
 import type { FlatSeries, Image, Patient, Series, Study } from '../../slicebox/types.js';
 import { InvalidArgument } from '../system/errors.js';
-import { seriesFilterConditions } from './list-query.js';
+import { orderExpression, seriesFilterConditions } from './list-query.js';
 import type { AdvancedFilters, SqlPart } from './list-query.js';
 import {
   PATIENT_COLUMNS,
@@ -197,7 +198,9 @@ function matchingIds(db: Database, entity: QueryEntity, q: MetadataQuery): numbe
   const idColumn = ENTITY_ID[entity];
   const orderBy = q.order ? orderColumn(entity, q.order.orderBy) : undefined;
   const direction = q.order?.orderAscending === false ? 'DESC' : 'ASC';
-  const order = orderBy ? `ORDER BY ${orderBy} ${direction}, ${idColumn}` : `ORDER BY ${idColumn}`;
+  const order = orderBy
+    ? `ORDER BY ${orderExpression(orderBy)} ${direction}, ${idColumn}`
+    : `ORDER BY ${idColumn}`;
   const sql = `SELECT ${idColumn} AS id ${OUTER_FROM[entity]}
     WHERE ${idColumn} IN (SELECT ${idColumn} ${FROM[entity]} ${where})
     ${order} LIMIT ? OFFSET ?`;

@@ -11,6 +11,7 @@ import type {
   FlatSeriesItem,
   FlatSeriesRequest,
   ImageItem,
+  ImagesRequest,
   Page,
   PatientItem,
   PatientsRequest,
@@ -32,6 +33,18 @@ import {
   toSeriesItem,
   toStudyItem,
 } from './to-items.js';
+import { sortImages } from './image-order.js';
+
+/** Rows per request when a whole series is read to be sorted here. */
+const SERIES_READ_PAGE = 1000;
+/** Sorted series kept for the pages after the first (one per recently opened series). */
+const SORTED_SERIES_KEPT = 8;
+
+interface SeriesImages {
+  items: ImageItem[];
+  fromCache: boolean;
+  cachedAt?: number;
+}
 
 /** The advanced filter as Slicebox's query parameters (empty groups are left out). */
 export function advancedParams(filter: AdvancedFilter): {
@@ -59,6 +72,9 @@ function advancedKey(filter: AdvancedFilter): string {
 }
 
 export class BrowseService {
+  /** The images of recently listed series, read whole for sorting (see `images`). */
+  private readonly seriesImages = new Map<string, SeriesImages>();
+
   constructor(
     private readonly connections: ConnectionService,
     private readonly cache?: MetadataCache,
@@ -166,12 +182,70 @@ export class BrowseService {
     }
   }
 
-  images(request: PageRequest & { seriesId: number }): Promise<Page<ImageItem>> {
-    return this.page(request, 'images', String(request.seriesId), (client, count) =>
-      client
-        .images(request.seriesId, { startindex: request.startIndex, count })
-        .then((rows) => rows.map(toImageItem)),
+  /**
+   * The images of a series. Without `orderBy`, pages in the server's own order. With it, in that order
+   * for any server (image-order.ts: Slicebox orders instance numbers as text, and its database order is
+   * the order of arrival): the first page reads the whole series (pages of 1000, each kept in the
+   * metadata cache) and sorts it; the pages after it are cut from that read, so scrolling on costs nothing
+   * and a page boundary never moves while one list is shown. A reload starts at the first page again.
+   */
+  async images(request: ImagesRequest): Promise<Page<ImageItem>> {
+    const orderBy = request.orderBy;
+    if (orderBy === undefined) return this.rawImages(request, request.startIndex, request.count);
+    const key = `${request.connectionId}|${request.seriesId}`;
+    let series = request.startIndex > 0 ? this.seriesImages.get(key) : undefined;
+    if (!series) {
+      series = await this.wholeSeries(request);
+      this.seriesImages.delete(key);
+      this.seriesImages.set(key, series);
+      while (this.seriesImages.size > SORTED_SERIES_KEPT) {
+        const oldest = this.seriesImages.keys().next().value;
+        if (oldest === undefined) break;
+        this.seriesImages.delete(oldest);
+      }
+    }
+    const sorted = sortImages(series.items, orderBy, request.orderAscending ?? true);
+    const end = request.startIndex + request.count;
+    const page: Page<ImageItem> = {
+      items: sorted.slice(request.startIndex, end),
+      startIndex: request.startIndex,
+      hasMore: end < sorted.length,
+    };
+    if (series.fromCache) {
+      page.fromCache = true;
+      if (series.cachedAt !== undefined) page.cachedAt = series.cachedAt;
+    }
+    return page;
+  }
+
+  private rawImages(
+    request: ImagesRequest,
+    startIndex: number,
+    count: number,
+  ): Promise<Page<ImageItem>> {
+    return this.page(
+      { connectionId: request.connectionId, startIndex, count },
+      'images',
+      String(request.seriesId),
+      (client, n) =>
+        client
+          .images(request.seriesId, { startindex: startIndex, count: n })
+          .then((rows) => rows.map(toImageItem)),
     );
+  }
+
+  private async wholeSeries(request: ImagesRequest): Promise<SeriesImages> {
+    const out: SeriesImages = { items: [], fromCache: false };
+    for (let start = 0; ; start += SERIES_READ_PAGE) {
+      const page = await this.rawImages(request, start, SERIES_READ_PAGE);
+      out.items.push(...page.items);
+      if (page.fromCache) {
+        out.fromCache = true;
+        if (page.cachedAt !== undefined)
+          out.cachedAt = Math.min(out.cachedAt ?? page.cachedAt, page.cachedAt);
+      }
+      if (!page.hasMore) return out;
+    }
   }
 
   private async page<T>(

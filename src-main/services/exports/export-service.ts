@@ -77,8 +77,22 @@ export class ExportService {
     private readonly options: ExportServiceOptions,
   ) {}
 
+  /** The jobs not dismissed, newest first. */
   list(): ExportJob[] {
-    return [...this.jobs.values()].map((job) => ({ ...job })).reverse();
+    return [...this.jobs.values()]
+      .filter((job) => !job.dismissed)
+      .map((job) => ({ ...job }))
+      .reverse();
+  }
+
+  /**
+   * The user closed an export's card: it is not listed any more (a reload of the window does not bring it
+   * back). A running export goes on (its file is still wanted) and its events carry `dismissed`.
+   */
+  dismiss(exportId: string): void {
+    const job = this.jobs.get(exportId);
+    if (!job) throw new ServiceError('not-found', `No export ${exportId}`);
+    job.dismissed = true;
   }
 
   /** Starts an export; answers at once (or after the save dialog) with the job, which runs on. */

@@ -11,6 +11,9 @@ export interface DecodedImageInfo {
   /** Greyscale images only: the modality value range of the first frame. */
   range?: ValueRange;
   transferSyntaxUid: string;
+  /** Slice Location (0020,1041) and Slice Thickness (0018,0050), mm, when the dataset has them. */
+  sliceLocation?: number;
+  sliceThickness?: number;
 }
 
 export type WorkerRequest =
@@ -21,4 +24,11 @@ export type WorkerRequest =
 export type WorkerReply =
   | { type: 'loaded'; id: number; info: DecodedImageInfo }
   | { type: 'rendered'; id: number; width: number; height: number; pixels: ArrayBuffer }
-  | { type: 'error'; id: number; message: string; decodeFailed: boolean };
+  | {
+      type: 'error';
+      id: number;
+      message: string;
+      decodeFailed: boolean;
+      /** The dataset was read but holds no Pixel Data (7FE0,0010): nothing to draw, here or on the server. */
+      noPixelData?: boolean;
+    };

@@ -42,6 +42,14 @@ async function load(key: string, url: string): Promise<DecodedImageInfo> {
   await initialize();
   const image = new DicomImage(buffer);
   const elements = image.getElements() as Record<string, unknown>;
+  // A header-only object (SR, a CR whose pixels were never stored, ...): say so; no decoder can help.
+  if (
+    elements.PixelData === undefined &&
+    elements.FloatPixelData === undefined &&
+    elements.DoubleFloatPixelData === undefined
+  ) {
+    throw Object.assign(new Error('The object has no pixel data'), { noPixelData: true });
+  }
   const photometric = String(image.getElement('PhotometricInterpretation') ?? '').trim();
   const info: DecodedImageInfo = {
     width: image.getWidth(),
@@ -50,6 +58,10 @@ async function load(key: string, url: string): Promise<DecodedImageInfo> {
     photometric,
     transferSyntaxUid: image.getTransferSyntaxUid(),
   };
+  const sliceLocation = firstNumber(elements.SliceLocation);
+  const sliceThickness = firstNumber(elements.SliceThickness);
+  if (sliceLocation !== undefined) info.sliceLocation = sliceLocation;
+  if (sliceThickness !== undefined) info.sliceThickness = sliceThickness;
   if (photometric.startsWith('MONOCHROME')) {
     const center = firstNumber(elements.WindowCenter);
     const width = firstNumber(elements.WindowWidth);
@@ -115,11 +127,13 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     }
   } catch (error) {
     const fetchFailed = (error as { fetchFailed?: boolean }).fetchFailed === true;
+    const noPixelData = (error as { noPixelData?: boolean }).noPixelData === true;
     post({
       type: 'error',
       id: message.id,
       message: (error as Error)?.message ?? String(error),
-      decodeFailed: !fetchFailed,
+      decodeFailed: !fetchFailed && !noPixelData,
+      ...(noPixelData ? { noPixelData } : {}),
     });
   }
 };

@@ -16,6 +16,8 @@ export class DecodeError extends Error {
     message: string,
     /** True when the bytes arrived but could not be decoded here (then the server's PNG may help). */
     readonly decodeFailed: boolean,
+    /** True when the dataset has no Pixel Data at all (nothing to show; the server cannot render it). */
+    readonly noPixelData = false,
   ) {
     super(message);
     this.name = 'DecodeError';
@@ -57,7 +59,8 @@ export class Decoder {
   async load(key: string, url: string): Promise<DecodedImageInfo> {
     const absolute = new URL(url, location.href).href;
     const reply = await this.#call({ type: 'load', id: this.#next++, key, url: absolute });
-    if (reply.type === 'error') throw new DecodeError(reply.message, reply.decodeFailed);
+    if (reply.type === 'error')
+      throw new DecodeError(reply.message, reply.decodeFailed, reply.noPixelData === true);
     if (reply.type !== 'loaded') throw new Error('Unexpected reply');
     return reply.info;
   }

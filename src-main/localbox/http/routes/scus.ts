@@ -44,7 +44,7 @@ export function registerScuRoutes(routes: Routes, engine: Engine): void {
   });
 
   // 204 when every found image was sent (unknown image ids are skipped and logged); 502 with Slicebox's message
-  // when the peer cannot be reached or refuses (§17, §4.4).
+  // when the peer cannot be reached or refuses (§17, §4.4), also written to the log as an ERROR (DECISIONS.md).
   routes.add('POST', '/api/scus/:id(^\\d+$)/send', 'user', async (request, reply) => {
     const imageIds = jsonBody(request, ImageIdsSchema);
     const id = pathId(request);
@@ -53,9 +53,24 @@ export function registerScuRoutes(routes: Routes, engine: Engine): void {
     try {
       await engine.scuService.send(scu, imageIds);
     } catch (e) {
-      if (e instanceof ScuSendError) throw new HttpError(502, e.message);
+      if (e instanceof ScuSendError) {
+        logFailure(
+          engine,
+          `Sending ${imageIds.length} images using SCU ${scu.name} failed: ${e.message}`,
+        );
+        throw new HttpError(502, e.message);
+      }
       throw e;
     }
     return sendNoContent(reply);
   });
+}
+
+/** A failed send is recorded even if the log cannot be written (the 502 still answers the client). */
+function logFailure(engine: Engine, message: string): void {
+  try {
+    engine.log.add('ERROR', 'SCU', message);
+  } catch {
+    // The database is closing: the client still gets the 502 with the reason.
+  }
 }

@@ -1,0 +1,63 @@
+/**
+ * The order of a series' images in the browser. Slicebox stores InstanceNumber as a string and orders it
+ * lexicographically (BEHAVIOR.md §9.5: 10 before 6), and its database order is the order images arrived in
+ * (6, 10, 8, 7, 9), so the browse service sorts a series itself: instance numbers as numbers (the order the
+ * viewer shows the slices in), SOP Instance UIDs component by component. Ties, and values that are not
+ * numbers (after every number), fall back to the image id: the order of arrival.
+ */
+import type { ImageItem, ImageOrder } from '../../../src-preload/contract.js';
+
+function instanceNumber(item: ImageItem): number | undefined {
+  const text = item.instanceNumber.trim();
+  if (text === '') return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Two dotted-decimal UIDs component by component (`1.2.10` after `1.2.9`); anything else as text. */
+function compareUids(a: string, b: string): number {
+  const pa = a.trim().split('.');
+  const pb = b.trim().split('.');
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const x = pa[i]!;
+    const y = pb[i]!;
+    if (x === y) continue;
+    if (/^\d+$/.test(x) && /^\d+$/.test(y)) {
+      const cx = x.replace(/^0+(?=\d)/, '');
+      const cy = y.replace(/^0+(?=\d)/, '');
+      if (cx.length !== cy.length) return cx.length - cy.length;
+    }
+    return x < y ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
+function ascending(order: ImageOrder): (a: ImageItem, b: ImageItem) => number {
+  switch (order) {
+    case 'instanceNumber':
+      return (a, b) => {
+        const na = instanceNumber(a);
+        const nb = instanceNumber(b);
+        if (na !== undefined && nb !== undefined && na !== nb) return na - nb;
+        if (na === undefined && nb !== undefined) return 1;
+        if (nb === undefined && na !== undefined) return -1;
+        if (na === undefined && nb === undefined && a.instanceNumber !== b.instanceNumber)
+          return a.instanceNumber < b.instanceNumber ? -1 : 1;
+        return a.id - b.id;
+      };
+    case 'sopInstanceUID':
+      return (a, b) => compareUids(a.sopInstanceUID, b.sopInstanceUID) || a.id - b.id;
+    case 'id':
+      return (a, b) => a.id - b.id;
+  }
+}
+
+/** A sorted copy; descending is the exact reverse of ascending. */
+export function sortImages(
+  items: readonly ImageItem[],
+  order: ImageOrder,
+  orderAscending = true,
+): ImageItem[] {
+  const compare = ascending(order);
+  return [...items].sort(orderAscending ? compare : (a, b) => compare(b, a));
+}
