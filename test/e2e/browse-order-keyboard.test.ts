@@ -251,6 +251,10 @@ describe('browse order, keyboard and popups (browser mode)', () => {
     await page.getByTestId('patient-row').filter({ hasText: 'anon270' }).click();
     const download = page.waitForEvent('download', { timeout: 60_000 });
     await page.getByTestId('export-button').click();
+    // The Export dialog says what the zip holds before anything is written.
+    const dialog = page.getByTestId('action-dialog');
+    await expect.poll(() => dialog.getAttribute('data-phase'), { timeout: 30_000 }).toBe('confirm');
+    await dialog.getByTestId('action-confirm').click();
     await download;
     const job = page.getByTestId('export-job').first();
     await expect.poll(() => job.getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
@@ -278,6 +282,8 @@ describe('browse order, keyboard and popups (browser mode)', () => {
     await page.getByTestId('patient-row').filter({ hasText: 'JANCT000' }).click();
     const again = page.waitForEvent('download', { timeout: 60_000 });
     await page.getByTestId('export-button').click();
+    await expect.poll(() => dialog.getAttribute('data-phase'), { timeout: 30_000 }).toBe('confirm');
+    await dialog.getByTestId('action-confirm').click();
     await again;
     await expect
       .poll(() => page.getByTestId('export-job').first().getAttribute('data-state'), {
