@@ -21,6 +21,8 @@ export default defineConfig({
         test: {
           name: 'engine',
           include: ['test/engine/**/*.test.ts'],
+          // Bundles the engine's worker from the sources (the engine runs from TypeScript here).
+          globalSetup: ['test/engine/global-setup.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,
