@@ -306,9 +306,11 @@ function tagText(tag: number): string {
 function checkTail(tail: Uint8Array, explicit: boolean, littleEndian: boolean, at: number): void {
   if (tail.length === 0) return;
   let previous = PIXEL_DATA_TAG;
-  const notDicom = (what: string): DicomError =>
+  /** End (in `tail`) of the last well-formed element: what follows it is refused. */
+  let goodEnd = 0;
+  const notDicom = (why?: string): DicomError =>
     new DicomError(
-      `Not a DICOM stream: the ${tail.length} bytes after Pixel Data (from byte ${at}) are not DICOM data elements: ${what}`,
+      `Not a DICOM stream: the last ${tail.length - goodEnd} bytes (from byte ${at + goodEnd}, after Pixel Data) are not DICOM data elements${why ? ` (${why})` : ''}`,
     );
   try {
     readDataset(
@@ -317,17 +319,19 @@ function checkTail(tail: Uint8Array, explicit: boolean, littleEndian: boolean, a
       {
         header(h) {
           if (h.path.length > 0) return 'skip';
-          if (h.tag <= previous)
-            throw notDicom(`${tagText(h.tag)} follows ${tagText(previous)}`);
+          if (h.tag <= previous) throw notDicom(`${tagText(h.tag)} follows ${tagText(previous)}`);
           previous = h.tag;
           return 'skip';
+        },
+        elementEnd(h, end) {
+          if (h.path.length === 0) goodEnd = end;
         },
       },
     );
   } catch (e) {
     if (e instanceof DicomError) throw e;
     if (e instanceof DicomReadError && e.truncated) throw new DicomError('DICOM file is truncated');
-    throw notDicom(errorText(e));
+    throw notDicom();
   }
 }
 
