@@ -146,8 +146,8 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
     teardowns.add('session sweeper', () => clearInterval(sweeper));
     // Files being imported from watched directories are waited for (bounded); by then the pool is gone, so they
     // fail at once and are handled again at the next start.
-    let watches: DirectoryWatchService | undefined;
-    teardowns.add('directory watches', () => watches?.stopAll());
+    const opened: { watches?: DirectoryWatchService } = {};
+    teardowns.add('directory watches', () => opened.watches?.stopAll());
     const anonymizationKeys = new AnonymizationKeyStore(db);
     registerLikeFunction(db);
     const seriesTypes = new SeriesTypeStore(db);
@@ -235,7 +235,7 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
       budgets,
       close: () => teardowns.run(),
     };
-    watches = engine.directoryWatches;
+    opened.watches = engine.directoryWatches;
     // Timers, then listeners and watch polling stop first of all (reverse order).
     teardowns.add('series type updater', () => seriesTypeUpdater.stop());
     teardowns.add('boxes', () => engine.boxes.stop());

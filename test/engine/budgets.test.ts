@@ -26,7 +26,10 @@ afterEach(async () => {
  * Sends health requests one after the other until `work` settles: how many were answered with 200 meanwhile.
  * Each has a generous bound (only a stalled event loop misses it); a stalled engine answers none before `work`.
  */
-async function healthWhile<T>(box: TestBox, work: Promise<T>): Promise<{ result: T; answered: number }> {
+async function healthWhile<T>(
+  box: TestBox,
+  work: Promise<T>,
+): Promise<{ result: T; answered: number }> {
   let settled = false;
   const done = work.finally(() => (settled = true));
   let answered = 0;
@@ -66,7 +69,9 @@ describe('ingest refuses what is over budget or not DICOM, with 400 saying why',
     t = await startTestBox();
     const res = await t.upload('/api/images', deflateBomb(100));
     expect(res.status).toBe(400);
-    expect(await res.text()).toMatch(/^Invalid DICOM data: Not a DICOM stream: Invalid VR at byte 4/);
+    expect(await res.text()).toMatch(
+      /^Invalid DICOM data: Not a DICOM stream: Invalid VR at byte 4/,
+    );
   });
 
   test('trailing garbage: CT_small.dcm + 20 MiB of zeros → 400 saying the bytes after Pixel Data are not DICOM', async () => {
@@ -100,7 +105,9 @@ describe('ingest refuses what is over budget or not DICOM, with 400 saying why',
       withTrailingZeros('CT_small.dcm', 20),
     );
     expect(imported.status).toBe(400);
-    expect(await imported.text()).toMatch(/^Not a DICOM stream: the last 20971520 bytes \(from byte 39206/);
+    expect(await imported.text()).toMatch(
+      /^Not a DICOM stream: the last 20971520 bytes \(from byte 39206/,
+    );
     expect(await t.json<Image[]>('/api/metadata/images?seriesid=1')).toEqual([]);
   });
 });

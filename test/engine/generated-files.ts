@@ -13,7 +13,10 @@ import {
   setElement,
   writeDicomFile,
 } from '../../src-main/localbox/anonymization/dicom-codec.js';
-import type { DicomDataset, DicomElement } from '../../src-main/localbox/anonymization/dicom-codec.js';
+import type {
+  DicomDataset,
+  DicomElement,
+} from '../../src-main/localbox/anonymization/dicom-codec.js';
 import { stringElement } from '../../src-main/localbox/anonymization/text-values.js';
 import { PYDICOM, testFile } from './support.js';
 

@@ -221,7 +221,8 @@ export function prefetchKeyMatch(
   values: Omit<KeyMatch, 'level'>,
 ): PrefetchedKeyMatch {
   const match = findKeyByLevels(
-    (m) => (side === 'real' ? keys.findNewestByRealValues(m) : keys.findNewestByAnonymizedValues(m)),
+    (m) =>
+      side === 'real' ? keys.findNewestByRealValues(m) : keys.findNewestByAnonymizedValues(m),
     values,
   );
   return match ? { side, values, match } : { side, values };

@@ -173,7 +173,10 @@ export const JOBS = {
   },
 
   /** `GET /images/{id}/png` (§10.7). */
-  async 'render.png'(input: { path: string; options: RenderOptions }): Promise<{ png: Uint8Array }> {
+  async 'render.png'(input: {
+    path: string;
+    options: RenderOptions;
+  }): Promise<{ png: Uint8Array }> {
     return { png: await renderPng(await readStored(input.path), input.options) };
   },
 

@@ -20,8 +20,9 @@ const port = parentPort;
 if (!port) throw new Error('codec/worker.ts runs as a worker thread of the engine');
 
 setBudgets((workerData as WorkerInit).budgets);
-const dcmjsLog = (loadDcmjs() as unknown as { log: Logger & { getLoggers(): Record<string, Logger> } })
-  .log;
+const dcmjsLog = (
+  loadDcmjs() as unknown as { log: Logger & { getLoggers(): Record<string, Logger> } }
+).log;
 rebindLoggers([dcmjsLog, ...Object.values(dcmjsLog.getLoggers())]);
 
 let current: number | undefined;
@@ -45,7 +46,13 @@ port.on('message', (request: JobRequest) => {
       transfer = transferablesOf(output);
       message = { type: 'done', id: request.id, ok: true, output, log: takeLogSummary() };
     } catch (e) {
-      message = { type: 'done', id: request.id, ok: false, error: toWire(e), log: takeLogSummary() };
+      message = {
+        type: 'done',
+        id: request.id,
+        ok: false,
+        error: toWire(e),
+        log: takeLogSummary(),
+      };
     }
     current = undefined;
     send(message, transfer);

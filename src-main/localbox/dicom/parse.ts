@@ -66,7 +66,9 @@ function looksTruncated(message: string): boolean {
 /** A parse error of the stream reader as the upload's DICOM error. */
 function readErrorToDicomError(e: unknown): unknown {
   if (!(e instanceof DicomReadError)) return e;
-  return new DicomError(e.truncated ? 'DICOM file is truncated' : `Not a DICOM stream: ${e.message}`);
+  return new DicomError(
+    e.truncated ? 'DICOM file is truncated' : `Not a DICOM stream: ${e.message}`,
+  );
 }
 
 /**
@@ -79,7 +81,9 @@ function inflater(arr: Uint8Array, position: number): Uint8Array {
     inflated = inflateDataset(arr.subarray(position));
   } catch (e) {
     if (e instanceof DicomError) throw e;
-    throw new DicomError(`Not a DICOM stream: cannot inflate the deflated dataset: ${errorText(e)}`);
+    throw new DicomError(
+      `Not a DICOM stream: cannot inflate the deflated dataset: ${errorText(e)}`,
+    );
   }
   try {
     readDataset(inflated, { explicit: true, bigEndian: false }, { header: () => 'skip' });

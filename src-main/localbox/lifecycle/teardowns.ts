@@ -21,7 +21,9 @@ export class Teardowns {
         try {
           await step.run();
         } catch (e) {
-          first ??= new Error(`closing ${step.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+          first ??= new Error(
+            `closing ${step.name} failed: ${e instanceof Error ? e.message : String(e)}`,
+          );
         }
       }
       if (first !== undefined) throw first;

@@ -118,7 +118,11 @@ export class WorkerPool {
   }
 
   /** Runs a job on a worker; rejects with the job's error (rebuilt in its class) or a BudgetError. */
-  run<K extends JobKind>(kind: K, input: JobInput<K>, options: RunOptions = {}): Promise<JobOutput<K>> {
+  run<K extends JobKind>(
+    kind: K,
+    input: JobInput<K>,
+    options: RunOptions = {},
+  ): Promise<JobOutput<K>> {
     if (this.closing) return Promise.reject(new PoolClosedError());
     return new Promise<JobOutput<K>>((resolve, reject) => {
       this.queue.push({

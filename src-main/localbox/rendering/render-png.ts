@@ -201,7 +201,9 @@ function checkFrameBudget(elements: Elements): void {
 function renderableBytes(bytes: Uint8Array, deflated: boolean): Uint8Array {
   if (deflated) {
     try {
-      readDicom(bytes, { header: (h) => (h.path.length === 0 && h.tag > PIXEL_DATA ? 'stop' : 'skip') });
+      readDicom(bytes, {
+        header: (h) => (h.path.length === 0 && h.tag > PIXEL_DATA ? 'stop' : 'skip'),
+      });
     } catch (e) {
       if (e instanceof BudgetError) throw e;
       if (e instanceof DicomReadError)

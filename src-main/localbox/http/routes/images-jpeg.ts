@@ -28,7 +28,13 @@ export function registerImageJpegRoutes(routes: Routes, engine: Engine): void {
       try {
         await engine.codec.run(
           'jpeg.secondaryCapture',
-          { jpegPath: upload.tempPath, outPath: tempPath, patient, study, seriesDescription: description },
+          {
+            jpegPath: upload.tempPath,
+            outPath: tempPath,
+            patient,
+            study,
+            seriesDescription: description,
+          },
           { label: `JPEG for study ${studyId}` },
         );
       } catch (e) {
