@@ -11,6 +11,7 @@ import {
   deflateBomb,
   implicitWithManyAmbiguousVrs,
   syntheticCt,
+  withTrailingPadding,
   withTrailingZeros,
 } from './generated-files.js';
 import { PYDICOM, startTestBox, testFile } from './support.js';
@@ -110,6 +111,24 @@ describe('ingest refuses what is over budget or not DICOM, with 400 saying why',
     );
     expect(await t.json<Image[]>('/api/metadata/images?seriesid=1')).toEqual([]);
   });
+});
+
+test('what may follow Pixel Data: a 3 MiB Data Set Trailing Padding element is DICOM and accepted', async () => {
+  t = await startTestBox();
+  const padded = withTrailingPadding(syntheticCt({ rows: 32, columns: 32 }), 3 * 1024 * 1024);
+  const res = await t.upload('/api/images', padded);
+  expect(res.status).toBe(201);
+  const image = (await res.json()) as Image;
+  // Stored as received, and rendered from the bytes up to the end of Pixel Data.
+  expect((await (await t.api(`/api/images/${image.id}`)).arrayBuffer()).byteLength).toBe(
+    padded.length,
+  );
+  const png = pngOf(await (await t.api(`/api/images/${image.id}/png`)).arrayBuffer());
+  expect([png.width, png.height]).toEqual([32, 32]);
+  // Garbage after such padding is still refused.
+  const bad = await t.upload('/api/images', Buffer.concat([padded, Buffer.from('garbage!')]));
+  expect(bad.status).toBe(400);
+  expect(await bad.text()).toContain('Not a DICOM stream: the last 8 bytes');
 });
 
 describe('rendering within budgets', () => {

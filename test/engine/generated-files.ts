@@ -126,3 +126,13 @@ export function implicitWithManyAmbiguousVrs(items: number): Uint8Array {
   if (!findElement(file.dataset, 0x7fe00010)) throw new Error('expected Pixel Data');
   return writeDicomFile(file);
 }
+
+/** An Explicit VR Little Endian file followed by a Data Set Trailing Padding element (FFFC,FFFC) of `bytes`. */
+export function withTrailingPadding(file: Uint8Array, bytes: number): Buffer {
+  const header = Buffer.alloc(12);
+  header.writeUInt16LE(0xfffc, 0);
+  header.writeUInt16LE(0xfffc, 2);
+  header.write('OB', 4, 'latin1');
+  header.writeUInt32LE(bytes, 8);
+  return Buffer.concat([file, header, Buffer.alloc(bytes)]);
+}

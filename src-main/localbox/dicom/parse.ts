@@ -307,14 +307,20 @@ function tagText(tag: number): string {
  * (trailing zeros, a second file, random bytes) is refused at the first element that breaks the rule, without
  * reading further.
  */
-function checkTail(tail: Uint8Array, explicit: boolean, littleEndian: boolean, at: number): void {
-  if (tail.length === 0) return;
+function checkTail(
+  tail: Uint8Array,
+  explicit: boolean,
+  littleEndian: boolean,
+  at: number,
+  total = tail.length,
+): 'ok' | 'read more' {
+  if (tail.length === 0) return 'ok';
   let previous = PIXEL_DATA_TAG;
   /** End (in `tail`) of the last well-formed element: what follows it is refused. */
   let goodEnd = 0;
   const notDicom = (why?: string): DicomError =>
     new DicomError(
-      `Not a DICOM stream: the last ${tail.length - goodEnd} bytes (from byte ${at + goodEnd}, after Pixel Data) are not DICOM data elements${why ? ` (${why})` : ''}`,
+      `Not a DICOM stream: the last ${total - goodEnd} bytes (from byte ${at + goodEnd}, after Pixel Data) are not DICOM data elements${why ? ` (${why})` : ''}`,
     );
   try {
     readDataset(
@@ -334,10 +340,18 @@ function checkTail(tail: Uint8Array, explicit: boolean, littleEndian: boolean, a
     );
   } catch (e) {
     if (e instanceof DicomError) throw e;
-    if (e instanceof DicomReadError && e.truncated) throw new DicomError('DICOM file is truncated');
+    if (e instanceof DicomReadError && e.truncated) {
+      // Only a prefix of the tail was read: an element runs past it.
+      if (tail.length < total) return 'read more';
+      throw new DicomError('DICOM file is truncated');
+    }
     throw notDicom();
   }
+  return 'ok';
 }
+
+/** What follows Pixel Data is first checked on this much of it: garbage is refused without reading it all. */
+const TAIL_PROBE_BYTES = 1 << 20;
 
 /**
  * Parses and validates the transfer syntax of the DICOM file at `path`. Throws DicomError for anything that is
@@ -371,8 +385,13 @@ export async function validateDicomFile(
           ? await endOfEncapsulatedPixelData(fh, dataOffset, size)
           : dataOffset + length;
         if (end > size) throw new DicomError('DICOM file is truncated');
-        if (end < size)
-          checkTail(await readAt(fh, end, size - end), result.explicit, result.littleEndian, end);
+        if (end < size) {
+          const { explicit, littleEndian } = result;
+          const total = size - end;
+          const probe = await readAt(fh, end, Math.min(total, TAIL_PROBE_BYTES));
+          if (checkTail(probe, explicit, littleEndian, end, total) === 'read more')
+            checkTail(await readAt(fh, end, total), explicit, littleEndian, end);
+        }
       }
       return result.parsed;
     }

@@ -188,6 +188,13 @@ export class WorkerPool {
     worker.on('error', (error: Error & { code?: string }) => {
       if (slot.ending) return;
       const job = slot.job;
+      if (!slot.ready) {
+        // The worker could not start (a missing or broken bundle): the jobs waiting fail instead of waiting for a
+        // worker that is started again and again.
+        const failure = new Error(`A worker of the engine could not start: ${error.message}`);
+        for (const queued of this.queue.splice(0)) queued.reject(failure);
+        return;
+      }
       if (!job) return;
       this.settle(
         slot,
