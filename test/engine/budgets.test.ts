@@ -57,9 +57,9 @@ describe('ingest refuses what is over budget or not DICOM, with 400 saying why',
     expect(text).toMatch(/^Invalid DICOM data: /);
     expect(text).toContain('the inflated dataset is larger than the limit of 128 MiB');
     expect(text).toContain('--max-inflated-mb');
-    // Every health request sent while the upload was handled was answered (each is bounded; a stalled event
-    // loop would leave one unanswered and fail the test).
-    expect(answered).toBeGreaterThanOrEqual(0);
+    // Health was answered while the worker inflated to the ceiling (a stalled event loop answers nothing before the
+    // upload, and each health request is bounded).
+    expect(answered).toBeGreaterThanOrEqual(1);
     // Nothing was stored, and the engine goes on.
     expect(await t.json<Image[]>('/api/metadata/images?seriesid=1')).toEqual([]);
     const ok = await t.upload('/api/images', testFile(join(PYDICOM, 'CT_small.dcm')));
