@@ -12,7 +12,7 @@ import { DicomError } from '../../src-main/localbox/dicom/errors.js';
 import { resolveWorkerFile } from '../../src-main/localbox/pool/worker-file.js';
 import { PoolClosedError, WorkerPool } from '../../src-main/localbox/pool/worker-pool.js';
 import { FileNotFound } from '../../src-main/localbox/system/errors.js';
-import { bigDeflatedCt, deflateBomb } from './generated-files.js';
+import { bigDeflatedCt, deflateBomb, implicitWithManyAmbiguousVrs } from './generated-files.js';
 import { PYDICOM } from './support.js';
 
 const dirs: string[] = [];
@@ -65,6 +65,25 @@ test('results come back as plain data; errors as instances of their own class', 
   await expect(bomb).rejects.toMatchObject({ code: 'inflated-size' });
   // One worker did all of it.
   expect(p.stats()).toMatchObject({ started: 1, workers: 1, died: 0, timedOut: 0 });
+});
+
+test('a job over the worker heap limit fails with a BudgetError naming it; the next job gets a new worker', async () => {
+  const p = pool({ budgets: { ...DEFAULT_BUDGETS, workerHeapMb: 32 } });
+  // 400 000 attributes listed, each an object with its tag path, name path and values: far over 32 MiB of heap.
+  const many = tempFile('many.dcm', implicitWithManyAmbiguousVrs(200_000));
+  const attributes = p.run('render.attributes', { path: many }).then(
+    () => 'listed',
+    (e: unknown) => e,
+  );
+  const error = await attributes;
+  expect(error).toBeInstanceOf(BudgetError);
+  expect(error).toMatchObject({
+    code: 'memory-limit',
+    message: 'processing was stopped at the worker memory limit of 32 MiB (--worker-heap-mb)',
+  });
+  const info = await p.run('render.imageInformation', { path: join(PYDICOM, 'CT_small.dcm') });
+  expect(info.numberOfFrames).toBe(1);
+  expect(p.stats()).toMatchObject({ started: 2, died: 1 });
 });
 
 test('a worker that cannot start fails the waiting jobs instead of leaving them waiting', async () => {
