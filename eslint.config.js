@@ -4,7 +4,9 @@
 //   (b) src-main/services, src-main/slicebox, src-main/localbox (and src-main/web, which also runs
 //       under plain Node in browser mode) → never `electron`, nor src-main/app (which would drag it in);
 //   (c) src-main/localbox → never src-main/services, src-main/app, src-main/web;
-//   (d) src-preload/contract.ts imports nothing.
+//   (d) src-preload/contract.ts imports nothing;
+//   (e) the worker layer of the local box (the code its worker threads run: src-main/localbox/codec and the pure
+//       DICOM libraries it uses) → never the database, the HTTP server, the engine, its stores or the pool.
 // The layer rules use `no-restricted-imports` regex patterns. `no-restricted-imports` only sees the
 // import specifier, not the resolved path, so "a relative path that leaves the layer" is expressed per
 // directory depth (LAYER_DEPTHS blocks per layer); test/unit/lint-layers.test.ts proves each rule.
@@ -71,6 +73,45 @@ function plainNodePatterns(layer, banned, depth) {
     patterns.push({ regex: climb(depth + 1, `(${list})(/|$)`), message });
   }
   return patterns;
+}
+
+/**
+ * (e) The worker layer (VS Code's `worker` layer, issue 9): what the engine's worker threads load. Bytes in, bytes
+ * out: no better-sqlite3, no fastify, no engine, no stores, no pool. Every entry is one folder below
+ * src-main/localbox (the localbox patterns of depth 1 apply too). test/unit/codec-worker-bundle.test.ts checks
+ * that the worker bundle contains nothing but these files.
+ */
+const WORKER_LAYER = [
+  'codec/*',
+  'dicom/*',
+  'rendering/*',
+  'anonymization/*',
+  'jpeg/*',
+  'modify/rewrite',
+  'modify/tag-mapping',
+  'filtering/apply-filters',
+  'filtering/tag-tree',
+  'seriestypes/rule-evaluation',
+  'dimse/transcode',
+  'dimse/part10',
+  'system/errors',
+].map((f) => `src-main/localbox/${f}.${CODE}`);
+
+const WORKER_MESSAGE =
+  "The worker layer runs in the engine's worker threads: bytes in, bytes out. No database, HTTP server, engine, store or pool (look values up on the main thread and pass them in).";
+function workerPatterns() {
+  return [
+    ...plainNodePatterns('localbox', ['app', 'services', 'web'], 1),
+    { regex: '^better-sqlite3(/.*)?$', message: WORKER_MESSAGE },
+    { regex: '^(fastify|@fastify/[^/]+)(/.*)?$', message: WORKER_MESSAGE },
+    { regex: '(^|/)(engine|server|cli)(\\.js|\\.ts)?$', message: WORKER_MESSAGE },
+    { regex: '(^|/)[^/]*-store(\\.js|\\.ts)?$', message: WORKER_MESSAGE },
+    {
+      regex:
+        '(^|/)(db|http|metadata|pool|lifecycle|storage|images|importing|boxes|forwarding|watching|users|log|exporting|anonymization-store)/',
+      message: WORKER_MESSAGE,
+    },
+  ];
 }
 
 /** A block for `root/**` plus one exact block per depth (later blocks override the rule options). */
@@ -184,6 +225,11 @@ export default defineConfig([
   ...layerBlocks('localbox', 'src-main/localbox', (d) =>
     plainNodePatterns('localbox', ['app', 'services', 'web'], d),
   ),
+  {
+    name: 'layers/localbox-worker',
+    files: WORKER_LAYER,
+    rules: { 'no-restricted-imports': ['error', { patterns: workerPatterns() }] },
+  },
   {
     name: 'layers/preload',
     files: [`src-preload/**/*.${CODE}`],

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
@@ -21,6 +22,14 @@ export default defineConfig({
         test: {
           name: 'engine',
           include: ['test/engine/**/*.test.ts'],
+          // The engine runs from TypeScript here: its worker is bundled from the sources before the tests
+          // (global-setup.ts), and the engines the tests open find it through this variable.
+          globalSetup: ['test/engine/global-setup.ts'],
+          env: {
+            SLICEBOX_LOCALBOX_WORKER: fileURLToPath(
+              new URL('./node_modules/.cache/localbox-worker/localbox-worker.js', import.meta.url),
+            ),
+          },
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,

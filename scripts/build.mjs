@@ -45,6 +45,8 @@ const nodeEsm = {
 const entryPoints = {
   'main/start': 'src-main/start.ts',
   'main/localbox': 'src-main/localbox/cli.ts',
+  // The engine's worker threads (src-main/localbox/pool/): found beside localbox.js at run time.
+  'main/localbox-worker': 'src-main/localbox/codec/worker.ts',
 };
 if (process.argv.includes('--bench')) entryPoints['bench/run'] = 'bench/run.ts';
 if (!mainOnly && existsSync('src-main/app/main.ts'))

@@ -1,20 +1,38 @@
 /**
  * `node out/main/localbox.js [--port 5000] [--host 127.0.0.1] [--data ./data] [--user admin] [--password admin]
- *   [--public-url https://box.example.org] [--dicom-host 127.0.0.1] [--delete-on-import]`
+ *   [--public-url https://box.example.org] [--dicom-host 127.0.0.1] [--delete-on-import] [--workers N]
+ *   [--max-inflated-mb N] [--max-decoded-mb N] [--job-timeout-s N] [--worker-heap-mb N]`
  * `--public-url`: how remote Slicebox servers reach this box (POLL box base URLs, BEHAVIOR §12.2); default the
  * listen address and port. `--dicom-host`: the address the SCPs' DICOM listeners bind (default 127.0.0.1).
  * `--delete-on-import`: delete files from watched directories after they were imported (BEHAVIOR §2, §15).
+ * `--workers`: worker threads for the CPU-heavy DICOM work (default: one per core, at most 8). Budgets (defaults in
+ * codec/budgets.ts, DECISIONS.md): `--max-inflated-mb` (a deflated dataset inflated), `--max-decoded-mb` (one
+ * decoded frame), `--job-timeout-s` (one job in a worker), `--worker-heap-mb` (a worker's heap).
  * Superuser also from SLICEBOX_SUPERUSER / SLICEBOX_SUPERUSER_PASSWORD (flags win).
  * Prints `Local box ready at http://HOST:PORT` once listening (and sends `{type:'ready', url}` over IPC when
- * forked); stops cleanly on SIGTERM/SIGINT. Bad arguments exit with status 2.
+ * forked); stops cleanly on SIGTERM/SIGINT, within STOP_DEADLINE_MS whatever is running (past it the process
+ * exits with status 1: the database is crash-safe, as after a kill). Bad arguments exit with status 2.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Budgets } from './codec/budgets.js';
 import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SUPERUSER, checkPublicUrl } from './config.js';
 import { startLocalbox } from './server.js';
 
 const USAGE =
-  'Usage: localbox [--port <0-65535>] [--host <address>] [--data <dir>] [--user <name>] [--password <password>] [--public-url <url>] [--dicom-host <address>] [--delete-on-import]';
+  'Usage: localbox [--port <0-65535>] [--host <address>] [--data <dir>] [--user <name>] [--password <password>] [--public-url <url>] [--dicom-host <address>] [--delete-on-import] [--workers <n>] [--max-inflated-mb <n>] [--max-decoded-mb <n>] [--job-timeout-s <n>] [--worker-heap-mb <n>]';
+
+/** A stop (SIGTERM, SIGINT, POST /system/stop) ends the process within this time, closed or not. */
+const STOP_DEADLINE_MS = 4000;
+const MIB = 1024 * 1024;
+
+/** A positive integer flag value (at most `max`), or undefined when the flag is absent. */
+function positiveInt(name: string, value: string | undefined, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max)
+    fail(`invalid --${name} '${value}' (a whole number from 1 to ${max})`);
+  return Number(value);
+}
 
 function fail(message: string): never {
   process.stderr.write(`localbox: ${message}\n${USAGE}\n`);
@@ -30,6 +48,8 @@ function parse(): {
   publicUrl?: string;
   dicomHost?: string;
   deleteOnImport: boolean;
+  workers?: number;
+  budgets: Partial<Budgets>;
 } {
   let values;
   try {
@@ -44,6 +64,11 @@ function parse(): {
         'public-url': { type: 'string' },
         'dicom-host': { type: 'string' },
         'delete-on-import': { type: 'boolean' },
+        workers: { type: 'string' },
+        'max-inflated-mb': { type: 'string' },
+        'max-decoded-mb': { type: 'string' },
+        'job-timeout-s': { type: 'string' },
+        'worker-heap-mb': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -74,6 +99,16 @@ function parse(): {
   }
   const dicomHost = values['dicom-host'];
   if (dicomHost !== undefined && dicomHost.trim() === '') fail('--dicom-host must not be empty');
+  const workers = positiveInt('workers', values.workers, 256);
+  const budgets: Partial<Budgets> = {};
+  const inflatedMb = positiveInt('max-inflated-mb', values['max-inflated-mb'], 1024 * 1024);
+  if (inflatedMb !== undefined) budgets.maxInflatedBytes = inflatedMb * MIB;
+  const decodedMb = positiveInt('max-decoded-mb', values['max-decoded-mb'], 1024 * 1024);
+  if (decodedMb !== undefined) budgets.maxDecodedBytes = decodedMb * MIB;
+  const timeoutS = positiveInt('job-timeout-s', values['job-timeout-s'], 24 * 3600);
+  if (timeoutS !== undefined) budgets.jobTimeoutMs = timeoutS * 1000;
+  const heapMb = positiveInt('worker-heap-mb', values['worker-heap-mb'], 1024 * 1024);
+  if (heapMb !== undefined) budgets.workerHeapMb = heapMb;
   return {
     port: Number(portText),
     host,
@@ -83,6 +118,8 @@ function parse(): {
     ...(publicUrl !== undefined ? { publicUrl } : {}),
     ...(dicomHost !== undefined ? { dicomHost: dicomHost.trim() } : {}),
     deleteOnImport: values['delete-on-import'] === true,
+    ...(workers !== undefined ? { workers } : {}),
+    budgets,
   };
 }
 
@@ -96,6 +133,8 @@ async function main(): Promise<void> {
     ...(args.publicUrl !== undefined ? { publicUrl: args.publicUrl } : {}),
     ...(args.dicomHost !== undefined ? { dicomHost: args.dicomHost } : {}),
     ...(args.deleteOnImport ? { watches: { deleteOnImport: true } } : {}),
+    ...(args.workers !== undefined ? { workers: args.workers } : {}),
+    budgets: args.budgets,
     // POST /api/system/stop ends the process, as Slicebox does (BEHAVIOR §7.3).
     onStopRequested: () => stop('POST /api/system/stop'),
   });
@@ -103,6 +142,13 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    // Whatever is running (a request whose body never ends, a peer that does not let go), the process ends in time.
+    setTimeout(() => {
+      process.stderr.write(
+        `localbox: not closed ${STOP_DEADLINE_MS / 1000} s after ${signal}: exiting (the database is crash-safe)\n`,
+      );
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
     box.close().then(
       () => process.exit(0),
       (e: unknown) => {

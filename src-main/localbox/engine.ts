@@ -1,4 +1,11 @@
-/** The engine's services, wired once per data directory and shared by the HTTP routes. */
+/**
+ * The engine's services, wired once per data directory and shared by the HTTP routes.
+ *
+ * CPU-heavy DICOM work runs in a worker pool (`codec`, pool/worker-pool.ts) within budgets (codec/budgets.ts).
+ * Closing is asynchronous and ordered (lifecycle/teardowns.ts): each part registers its teardown when it is
+ * opened and they run in reverse — intake stops first (DICOM listeners, watchers, timers), then the pool is
+ * terminated (running jobs fail at once), queued stores are failed, watchers finish, and the database closes last.
+ */
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
@@ -9,7 +16,8 @@ import { ForwardingService } from './forwarding/forwarding-service.js';
 import type { ForwardingOptions } from './forwarding/forwarding-service.js';
 import { openDatabase } from './db/open.js';
 import { ExportSets } from './exporting/export-sets.js';
-import { filterDicomFile } from './filtering/apply-filters.js';
+import { resolveBudgets } from './codec/budgets.js';
+import type { Budgets } from './codec/budgets.js';
 import { FilterStore } from './filtering/filter-store.js';
 import { IngestService } from './images/ingest.js';
 import { reconcileStorage } from './images/reconcile.js';
@@ -36,6 +44,9 @@ import { ScuStore } from './dimse/scu-store.js';
 import { DirectoryWatchService } from './watching/watch-service.js';
 import type { WatchOptions } from './watching/directory-watcher.js';
 import { WatchStore } from './watching/watch-store.js';
+import { Teardowns } from './lifecycle/teardowns.js';
+import { defaultWorkerCount, transferablesOf, WorkerPool } from './pool/worker-pool.js';
+import { resolveWorkerFile } from './pool/worker-file.js';
 
 export interface EngineConfig {
   dataDir: string;
@@ -49,6 +60,16 @@ export interface EngineConfig {
   forwarding?: ForwardingOptions;
   /** Directory watch polling, write-finish wait and delete-on-import (§15, §2); defaults in watching/. */
   watches?: Partial<WatchOptions>;
+  /** Worker threads for the CPU work (default: one per core, at most 8; CLI `--workers`). */
+  workers?: number;
+  /** Budgets of the CPU work (defaults in codec/budgets.ts; CLI `--max-inflated-mb` etc.). */
+  budgets?: Partial<Budgets>;
+  /** The worker bundle (default: `localbox-worker.js` beside the engine's bundle; see pool/worker-file.ts). */
+  workerFile?: string;
+  /** One line per job and kind of message the DICOM libraries logged (default: stderr). */
+  workerLog?: (line: string) => void;
+  /** Group commit wait of ingest (images/ingest.ts; default 4 ms). */
+  groupCommitWaitMs?: number;
 }
 
 export interface Engine {
@@ -89,13 +110,29 @@ export interface Engine {
   directoryWatches: DirectoryWatchService;
   /** Forwarding rules and their queue/dispatch/close cycle (§18); ticks run from engine open to close. */
   forwarding: ForwardingService;
-  close(): void;
+  /** The worker pool that runs the CPU-heavy DICOM work (codec/jobs.ts). */
+  codec: WorkerPool;
+  /** The budgets in force. */
+  budgets: Budgets;
+  /** Stops everything in reverse order of opening; the database closes last. */
+  close(): Promise<void>;
 }
 
 export async function openEngine(config: EngineConfig): Promise<Engine> {
+  const budgets = resolveBudgets(config.budgets);
+  const workerFile = resolveWorkerFile(config.workerFile);
+  const workers = config.workers ?? defaultWorkerCount();
   mkdirSync(config.dataDir, { recursive: true });
+  const teardowns = new Teardowns();
   const db = openDatabase(join(config.dataDir, 'slicebox.sqlite'));
+  teardowns.add('database', () => void db.close());
   try {
+    const codec = new WorkerPool({
+      workerFile,
+      size: workers,
+      budgets,
+      ...(config.workerLog ? { onLog: config.workerLog } : {}),
+    });
     const files = new FileStore(config.dataDir);
     const log = new LogStore(db);
     const users = new UserStore(db);
@@ -106,14 +143,28 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
     sessions.sweep();
     const sweeper = setInterval(() => sessions.sweep(), 60 * 60 * 1000);
     sweeper.unref();
+    teardowns.add('session sweeper', () => clearInterval(sweeper));
+    // Files being imported from watched directories are waited for (bounded); by then the pool is gone, so they
+    // fail at once and are handled again at the next start.
+    const opened: { watches?: DirectoryWatchService } = {};
+    teardowns.add('directory watches', () => opened.watches?.stopAll());
     const anonymizationKeys = new AnonymizationKeyStore(db);
     registerLikeFunction(db);
     const seriesTypes = new SeriesTypeStore(db);
-    const seriesTypeUpdater = new SeriesTypeUpdater(seriesTypes, files, log);
+    const seriesTypeUpdater = new SeriesTypeUpdater(seriesTypes, files, log, (path, rulesByType) =>
+      codec.run('seriesTypes.match', { path, rulesByType }, { label: 'series type update' }),
+    );
     const filters = new FilterStore(db);
-    const ingest = new IngestService(db, files, metadataWrites, anonymizationKeys);
-    ingest.tagFilter = (tempPath, source) =>
-      filterDicomFile(tempPath, filters.forSource(source.sourceType, source.sourceId));
+    const ingest = new IngestService(db, files, metadataWrites, codec, anonymizationKeys, {
+      ...(config.groupCommitWaitMs !== undefined
+        ? { groupCommitWaitMs: config.groupCommitWaitMs }
+        : {}),
+    });
+    // Stores already prepared are committed; then no more.
+    teardowns.add('ingest', () => ingest.close());
+    // Terminated before the stores and the database close: running jobs fail at once.
+    teardowns.add('worker pool', () => codec.close());
+    ingest.tagFilters = (source) => filters.forSource(source.sourceType, source.sourceId);
     ingest.imageAddedListeners.push((result) =>
       seriesTypeUpdater.seriesChanged(result.image.seriesId),
     );
@@ -153,6 +204,14 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
       scuService: new ScuService({
         storedPath: (imageId) => (files.exists(imageId) ? files.pathOf(imageId) : undefined),
         log: (type, message) => logSafely(log, type, 'SCU', message),
+        convert: async (bytes, meta, toTs) => {
+          const out = await codec.run(
+            'transcode',
+            { bytes, meta, toTs },
+            { label: `SCU send of ${meta.sopInstanceUid}`, transfer: transferablesOf(bytes) },
+          );
+          return Buffer.from(out.bytes.buffer, out.bytes.byteOffset, out.bytes.byteLength);
+        },
       }),
       directoryWatches: new DirectoryWatchService(
         new WatchStore(db),
@@ -172,27 +231,28 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
         },
         config.watches,
       ),
-      close() {
-        // Listeners stop accepting at once; open associations are dropped (their temp files are removed).
-        engine.scpListeners.stopAll();
-        // Watchers stop polling; a file being imported fails harmlessly (it stays, and is handled next start).
-        void engine.directoryWatches.stopAll();
-        clearInterval(sweeper);
-        engine.forwarding.stop();
-        engine.boxes.stop();
-        seriesTypeUpdater.stop();
-        db.close();
-      },
+      codec,
+      budgets,
+      close: () => teardowns.run(),
     };
+    opened.watches = engine.directoryWatches;
+    // Timers, then listeners and watch polling stop first of all (reverse order).
+    teardowns.add('series type updater', () => seriesTypeUpdater.stop());
+    teardowns.add('boxes', () => engine.boxes.stop());
+    teardowns.add('forwarding', () => engine.forwarding.stop());
     engine.boxes.start();
     engine.forwarding.start();
     // One DICOM listener per SCP row; a port that cannot be bound is logged, the engine opens anyway.
+    // Closing stops them first: listeners stop accepting at once, open associations are dropped (their temp
+    // files are removed).
+    teardowns.add('DICOM listeners', () => engine.scpListeners.stopAll());
     await Promise.all(engine.scps.all().map((scp) => engine.scpListeners.start(scp)));
     // Watches whose directory is gone are deleted; the others import what is new or changed since last time.
+    teardowns.add('directory watch polling', () => void engine.directoryWatches.stopAll());
     engine.directoryWatches.startAll();
     return engine;
   } catch (e) {
-    db.close();
+    await teardowns.run().catch(() => undefined);
     throw e;
   }
 }

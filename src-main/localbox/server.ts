@@ -11,8 +11,10 @@ import {
 import type { BoxOptions } from './boxes/box-service.js';
 import type { ForwardingOptions } from './forwarding/forwarding-service.js';
 import type { WatchOptions } from './watching/directory-watcher.js';
+import type { Budgets } from './codec/budgets.js';
 import { apiBaseUrl } from './config.js';
 import { openEngine } from './engine.js';
+import type { Engine } from './engine.js';
 import { buildApp } from './http/app.js';
 
 export interface LocalboxOptions {
@@ -47,12 +49,24 @@ export interface LocalboxOptions {
    * The CLI passes a callback that also exits the process.
    */
   onStopRequested?: () => void;
+  /** Worker threads for the CPU-heavy DICOM work (default: one per core, at most 8). */
+  workers?: number;
+  /** Budgets of the CPU work (defaults and meaning in codec/budgets.ts, DECISIONS.md). */
+  budgets?: Partial<Budgets>;
+  /** The worker bundle (default beside the engine's bundle; see pool/worker-file.ts). */
+  workerFile?: string;
+  /** One line per job and kind of message the DICOM libraries logged (default: stderr). */
+  workerLog?: (line: string) => void;
+  /** Group commit wait of ingest in ms (default 4). */
+  groupCommitWaitMs?: number;
 }
 
 export interface Localbox {
   /** `http://host:port`, no trailing slash. */
   url: string;
   port: number;
+  /** The engine behind the server (for embedding and tests). */
+  engine: Engine;
   close(): Promise<void>;
 }
 
@@ -70,6 +84,11 @@ export async function startLocalbox(opts: LocalboxOptions): Promise<Localbox> {
     ...(opts.forwarding ? { forwarding: opts.forwarding } : {}),
     ...(opts.dicomHost !== undefined ? { dicomHost: opts.dicomHost } : {}),
     ...(opts.watches ? { watches: opts.watches } : {}),
+    ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+    ...(opts.budgets ? { budgets: opts.budgets } : {}),
+    ...(opts.workerFile !== undefined ? { workerFile: opts.workerFile } : {}),
+    ...(opts.workerLog ? { workerLog: opts.workerLog } : {}),
+    ...(opts.groupCommitWaitMs !== undefined ? { groupCommitWaitMs: opts.groupCommitWaitMs } : {}),
   });
   let app;
   // The default stop action closes this box (created below, before any request can arrive).
@@ -85,7 +104,7 @@ export async function startLocalbox(opts: LocalboxOptions): Promise<Localbox> {
     await app.listen({ host, port: opts.port ?? 0 });
   } catch (e) {
     await app?.close().catch(() => undefined);
-    engine.close();
+    await engine.close().catch(() => undefined);
     throw e;
   }
   const address = app.server.address();
@@ -95,14 +114,17 @@ export async function startLocalbox(opts: LocalboxOptions): Promise<Localbox> {
   const box: Localbox = {
     url: `http://${urlHost(host)}:${port}`,
     port,
+    engine,
     close() {
       closing ??= (async () => {
+        // Stop accepting connections; the requests in flight are answered as the engine closes under them.
+        const http = app.close();
         try {
-          await app.close();
+          // Intake stops first, then the worker pool is terminated (requests waiting for a job answer at once,
+          // never after a job's time limit), prepared stores are committed, and the database closes last.
+          await engine.close();
         } finally {
-          // Let files being imported from watched directories finish (bounded), then close.
-          await engine.directoryWatches.stopAll().catch(() => undefined);
-          engine.close();
+          await http;
         }
       })();
       return closing;

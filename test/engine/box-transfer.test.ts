@@ -190,12 +190,16 @@ describe('interrupted transfers', () => {
     const [pending] = await b.json<OutgoingTransaction[]>('/api/boxes/outgoing');
     expect(pending).toMatchObject({ sentImageCount: 0, totalImageCount: 2 });
     expect(pending?.status).not.toBe('FINISHED');
-    const log = await b.json<Array<{ entryType: string; message: string }>>('/api/log?count=100');
-    expect(
-      log.some(
+    // The push fails after the image is anonymized (in a worker thread), which may be after the poll saw A
+    // offline: wait for its warning rather than expecting it already.
+    await waitFor('B logged the failed push', async () => {
+      const log = await b.json<Array<{ entryType: string; message: string }>>('/api/log?count=100');
+      return log.some(
         (l) => l.entryType === 'WARN' && l.message.startsWith('Connection to A (push) failed'),
-      ),
-    ).toBe(true);
+      )
+        ? true
+        : undefined;
+    });
     // B restarts (workers re-created from the database), then A comes back on the same port.
     await b.restart();
     await a.restart();

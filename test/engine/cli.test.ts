@@ -1,31 +1,23 @@
-/** The CLI as shipped: bundled with esbuild (ESM, packages external) and run as a child process. */
+/**
+ * The CLI as shipped: bundled with esbuild (ESM, packages external) with its worker beside it, and run as a child
+ * process (the worker is found next to the bundle, as in out/main: the tests' worker variable is cleared).
+ */
 import { fork, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { buildCli } from './cli-support.js';
+import { bigDeflatedCt } from './generated-files.js';
 import { basic } from './support.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-// Inside node_modules so the bundle resolves its external packages like out/main/localbox.js does.
-const OUT_DIR = join(ROOT, 'node_modules', '.cache', 'localbox-cli-test');
-const BUNDLE = join(OUT_DIR, 'localbox.js');
+let BUNDLE: string;
 let dataDir: string;
+const env = { ...process.env, SLICEBOX_LOCALBOX_WORKER: '' };
 
 beforeAll(async () => {
-  mkdirSync(OUT_DIR, { recursive: true });
-  await build({
-    entryPoints: [join(ROOT, 'src-main/localbox/cli.ts')],
-    outfile: BUNDLE,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'silent',
-  });
+  BUNDLE = await buildCli('localbox-cli-test');
   dataDir = mkdtempSync(join(tmpdir(), 'localbox-cli-'));
 });
 afterAll(() => {
@@ -54,6 +46,7 @@ test('prints the ready line, serves the API with the configured superuser, stops
     [BUNDLE, '--port', '0', '--data', dataDir, '--user', 'boss', '--password', 'pw'],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env,
     },
   );
   const exited = exitOf(child);
@@ -71,6 +64,7 @@ test('prints the ready line, serves the API with the configured superuser, stops
 test('sends {type: ready, url} over IPC when forked; SIGINT stops it with 0', async () => {
   const child = fork(BUNDLE, ['--port', '0', '--data', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env,
   });
   const exited = exitOf(child);
   const message = await new Promise<{ type: string; url: string }>((r) =>
@@ -85,6 +79,7 @@ test('sends {type: ready, url} over IPC when forked; SIGINT stops it with 0', as
 test('POST /api/system/stop ends a forked engine with 0, IPC channel and all', async () => {
   const child = fork(BUNDLE, ['--port', '0', '--data', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env,
   });
   const exited = exitOf(child);
   const message = await new Promise<{ type: string; url: string }>((r) =>
@@ -98,6 +93,27 @@ test('POST /api/system/stop ends a forked engine with 0, IPC channel and all', a
   expect(await exited).toBe(0);
 });
 
+test('budget flags reach the engine: --max-inflated-mb 1 refuses a 2 MiB deflated dataset, naming the limit', async () => {
+  const child = spawn(
+    process.execPath,
+    [BUNDLE, '--port', '0', '--data', dataDir, '--max-inflated-mb', '1', '--workers', '1'],
+    { stdio: ['ignore', 'pipe', 'pipe'], env },
+  );
+  const exited = exitOf(child);
+  const url = /(http:\/\/\S+)/.exec(await firstLine(child))?.[1] as string;
+  const res = await fetch(`${url}/api/images`, {
+    method: 'POST',
+    headers: { authorization: basic('admin', 'admin') },
+    body: bigDeflatedCt(1024, 1024),
+  });
+  expect(res.status).toBe(400);
+  expect(await res.text()).toBe(
+    'Invalid DICOM data: the inflated dataset is larger than the limit of 1 MiB (--max-inflated-mb)',
+  );
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+});
+
 test.each([
   [['--port', 'abc']],
   [['--port', '70000']],
@@ -105,8 +121,16 @@ test.each([
   [['positional']],
   [['--dicom-host', ' ']],
   [['--public-url', 'not a url']],
+  [['--workers', '0']],
+  [['--workers', 'two']],
+  [['--max-inflated-mb', '-1']],
+  [['--job-timeout-s', '1.5']],
+  [['--worker-heap-mb', '']],
 ])('bad arguments %j → exit 2', async (args) => {
-  const child = spawn(process.execPath, [BUNDLE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BUNDLE, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   expect(await exitOf(child)).toBe(2);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { DicomError } from '../../src-main/localbox/dicom/errors.js';
 import { extractMetadata } from '../../src-main/localbox/dicom/metadata.js';
-import { parseDicomFile } from '../../src-main/localbox/dicom/parse.js';
+import { validateDicomFile } from '../../src-main/localbox/dicom/parse.js';
 import { PYDICOM, TESTDATA } from './support.js';
 
 const FILES = [
@@ -17,7 +17,7 @@ const FILES = [
 
 async function outcome(file: string, initialHeadBytes?: number): Promise<unknown> {
   try {
-    const parsed = await parseDicomFile(file, { initialHeadBytes });
+    const parsed = await validateDicomFile(file, { initialHeadBytes });
     return {
       sop: parsed.sopClassUid,
       ts: parsed.transferSyntaxUid,

@@ -1,4 +1,11 @@
-/** Group commit of concurrent stores (images/ingest.ts): one transaction, one directory fsync, savepoints. */
+/**
+ * Group commit of concurrent stores (images/ingest.ts): one transaction, one directory fsync, savepoints.
+ *
+ * Preparation runs in worker threads, so when concurrent stores become ready depends on the machine's load; the
+ * engine here waits up to 10 s (instead of 4 ms) for stores still being prepared. The wait ends as soon as none
+ * is being prepared, so the test is not slower, and it still fails if stores are not batched (one fsync each) or
+ * if the batch does not wait for the stores being prepared.
+ */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -17,8 +24,8 @@ const FILES = [
 
 let engine: Engine | undefined;
 let dataDir = '';
-afterEach(() => {
-  engine?.close();
+afterEach(async () => {
+  await engine?.close();
   engine = undefined;
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -29,6 +36,7 @@ async function open(): Promise<Engine> {
     dataDir,
     superuser: { user: 'admin', password: 'admin' },
     sessionTimeoutMs: 60_000,
+    groupCommitWaitMs: 10_000,
   });
   return engine;
 }

@@ -135,6 +135,52 @@ describe('lint layers: (c) localbox never imports services, app, web', () => {
   });
 });
 
+describe('lint layers: (e) the worker layer of the local box: bytes in, bytes out', () => {
+  const workerFiles = [
+    'src-main/localbox/codec/jobs.ts',
+    'src-main/localbox/rendering/render-png.ts',
+    'src-main/localbox/anonymization/anonymize.ts',
+    'src-main/localbox/modify/rewrite.ts',
+    'src-main/localbox/seriestypes/rule-evaluation.ts',
+  ];
+  for (const file of workerFiles) {
+    it(`blocks the database, fastify, the engine, stores and the pool in ${file}`, async () => {
+      await expectBlocked(file, ts('better-sqlite3'), /worker threads/);
+      await expectBlocked(file, typeOnly('better-sqlite3'), /worker threads/);
+      await expectBlocked(file, ts('fastify'), /worker threads/);
+      await expectBlocked(file, ts('@fastify/multipart'), /worker threads/);
+      await expectBlocked(file, ts('../engine.js'), /worker threads/);
+      await expectBlocked(file, ts('../storage/file-store.js'), /worker threads/);
+      await expectBlocked(file, typeOnly('../anonymization-store/key-store.js'), /worker threads/);
+      await expectBlocked(file, ts('../seriestypes/series-type-store.js'), /worker threads/);
+      await expectBlocked(file, ts('../db/open.js'), /worker threads/);
+      await expectBlocked(file, ts('../http/errors.js'), /worker threads/);
+      await expectBlocked(file, ts('../pool/worker-pool.js'), /worker threads/);
+      await expectBlocked(file, ts('../metadata/metadata-writes.js'), /worker threads/);
+      // The localbox rules still hold there.
+      await expectBlocked(file, ts('../../services/index.js'), /localbox/);
+      await expectBlocked(file, ts('electron'), /never import electron/);
+    });
+  }
+
+  it('allows the pure libraries, packages and Node built-ins', async () => {
+    await expectAllowed('src-main/localbox/codec/jobs.ts', ts('../rendering/index.js'));
+    await expectAllowed('src-main/localbox/codec/jobs.ts', ts('../dicom/parse.js'));
+    await expectAllowed('src-main/localbox/codec/jobs.ts', typeOnly('../../slicebox/types.js'));
+    await expectAllowed('src-main/localbox/rendering/render-png.ts', ts('../codec/budgets.js'));
+    await expectAllowed('src-main/localbox/rendering/render-png.ts', ts('pngjs'));
+    await expectAllowed('src-main/localbox/dicom/parse.ts', ts('node:fs/promises'));
+    await expectAllowed('src-main/localbox/dicom/parse.ts', ts('dicom-parser'));
+  });
+
+  it('does not apply to the engine around it', async () => {
+    await expectAllowed('src-main/localbox/images/ingest.ts', typeOnly('better-sqlite3'));
+    await expectAllowed('src-main/localbox/images/ingest.ts', ts('../pool/worker-pool.js'));
+    await expectAllowed('src-main/localbox/modify/modify-image.ts', typeOnly('../engine.js'));
+    await expectAllowed('src-main/localbox/http/routes/images-render.ts', ts('fastify'));
+  });
+});
+
 describe('lint layers: (d) src-preload/contract.ts imports nothing', () => {
   it('blocks any import, even type-only', async () => {
     await expectBlocked('src-preload/contract.ts', typeOnly('./other.js'), /imports nothing/);

@@ -7,25 +7,31 @@
  * anonymization reads them, so every anonymization runs in one serial queue. In place, the anonymized data goes
  * through the shared ingest procedure (no reverse anonymization) and ONE transaction deletes the old image's rows,
  * stores the new image and inserts its key; the old file is removed after the commit.
+ *
+ * Threads (issue 9): the anonymization itself runs in a worker, in three steps inside the serial queue — the
+ * worker reads the values keys are matched on (`anonymize.keyValues`), the key is looked up here in the database
+ * (`prefetchKeyMatch`), and the worker anonymizes with that answer (`anonymize.apply`). The key is inserted here,
+ * before the next anonymization looks keys up.
  */
-import { readFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import type { Image, Source } from '../../slicebox/types.js';
 import {
   DicomParseError,
   NoSuchOptionError,
   UnsupportedOptionError,
-  anonymizeDataset,
+  prefetchKeyMatch,
   resolveProfile,
 } from '../anonymization/index.js';
-import type { AnonymizeResult, TagValue } from '../anonymization/index.js';
+import type { TagValue } from '../anonymization/index.js';
+import type { AnonymizeJobResult } from '../codec/jobs.js';
 import { DicomError } from '../dicom/errors.js';
 import type { IngestService } from '../images/ingest.js';
 import type { MetadataQueries } from '../metadata/metadata-queries.js';
 import type { MetadataWrites } from '../metadata/metadata-writes.js';
 import type { ImageDeletion } from '../modify/image-deletion.js';
+import type { CodecRunner } from '../pool/worker-pool.js';
 import type { FileStore } from '../storage/file-store.js';
-import { FileNotFound, InvalidArgument, NotFound } from '../system/errors.js';
+import { newTempPath } from '../storage/temp-path.js';
+import { InvalidArgument, NotFound } from '../system/errors.js';
 import type { AnonymizationKeyStore } from './key-store.js';
 
 /** The engine services used (the Engine itself satisfies this). */
@@ -36,6 +42,7 @@ export interface AnonymizationServiceDeps {
   ingest: IngestService;
   imageDeletion: ImageDeletion;
   anonymizationKeys: AnonymizationKeyStore;
+  codec: CodecRunner;
 }
 
 export interface ImageTagValues {
@@ -65,17 +72,6 @@ export function asServiceError(e: unknown): unknown {
   return e;
 }
 
-function anonymize(
-  bytes: Uint8Array,
-  options: Parameters<typeof anonymizeDataset>[1],
-): AnonymizeResult {
-  try {
-    return anonymizeDataset(bytes, options);
-  } catch (e) {
-    throw asServiceError(e);
-  }
-}
-
 /** Checks a profile before any data is touched (unknown / unsupported options → service errors). */
 export function validateProfile(profile: readonly string[]): void {
   try {
@@ -103,14 +99,42 @@ export class AnonymizationService {
     return { image, source };
   }
 
-  private async storedBytes(imageId: number): Promise<Uint8Array> {
-    const path = this.deps.files.pathOf(imageId);
-    try {
-      return new Uint8Array(await readFile(path));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new FileNotFound(path);
-      throw e;
-    }
+  /**
+   * Anonymizes the stored file of `imageId` in a worker with the key harmonization of §11.4 step 4 (the key is
+   * looked up here, between the worker's two steps). Must run inside the serial queue.
+   */
+  private async anonymize(
+    imageId: number,
+    options: {
+      profile: readonly string[];
+      tagValues: readonly TagValue[];
+      force: boolean;
+      outPath?: string;
+    },
+  ): Promise<AnonymizeJobResult> {
+    const { codec, anonymizationKeys, files } = this.deps;
+    const path = files.pathOf(imageId);
+    const label = `image ${imageId}`;
+    // Unknown or unsupported options fail before any data is read (as the library would, first).
+    validateProfile(options.profile);
+    const { values } = await codec.run(
+      'anonymize.keyValues',
+      { path, force: options.force },
+      { label },
+    );
+    const lookup = values ? prefetchKeyMatch(anonymizationKeys, 'real', values) : undefined;
+    return codec.run(
+      'anonymize.apply',
+      {
+        path,
+        profile: options.profile,
+        tagValues: options.tagValues,
+        force: options.force,
+        lookup,
+        outPath: options.outPath,
+      },
+      { label },
+    );
   }
 
   /**
@@ -125,15 +149,19 @@ export class AnonymizationService {
   ): Promise<Image> {
     return this.queue.run(async () => {
       const { source } = this.sourceOf(imageId);
-      const bytes = await this.storedBytes(imageId);
-      const result = anonymize(bytes, {
-        profile,
-        keys: this.deps.anonymizationKeys,
-        tagValues,
-        force: true,
-      });
-      const key = result.key;
-      const tempPath = await this.deps.files.writeTemp(Readable.from([Buffer.from(result.bytes)]));
+      const tempPath = newTempPath(this.deps.files);
+      let key: AnonymizeJobResult['key'];
+      try {
+        ({ key } = await this.anonymize(imageId, {
+          profile,
+          tagValues,
+          force: true,
+          outPath: tempPath,
+        }));
+      } catch (e) {
+        await this.deps.files.discardTemp(tempPath);
+        throw e;
+      }
       const stored = await this.deps.ingest.ingest(tempPath, {
         source,
         sopClasses: 'image-data-and-extended',
@@ -158,9 +186,9 @@ export class AnonymizationService {
   ): Promise<Uint8Array> {
     return this.queue.run(async () => {
       this.sourceOf(imageId);
-      const bytes = await this.storedBytes(imageId);
-      const result = anonymize(bytes, { profile, keys: this.deps.anonymizationKeys, tagValues });
+      const result = await this.anonymize(imageId, { profile, tagValues, force: false });
       if (result.key) this.deps.anonymizationKeys.insert(result.key, imageId);
+      if (!result.bytes) throw new Error('the anonymized copy came back without its bytes');
       return result.bytes;
     });
   }

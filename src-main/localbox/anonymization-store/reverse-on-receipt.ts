@@ -1,47 +1,26 @@
 /**
  * Reverse anonymization on receipt (BEHAVIOR.md §6.1 step 4, §11.7), as a step of the ingest procedure for the
- * receiving paths (uploads, import sessions, …; never in-place anonymize/modify). Only data flagged
- * PatientIdentityRemoved = YES is read whole; if a key matches, the restored file replaces the temp file (fsynced)
- * before the storage transaction.
+ * receiving paths (uploads, import sessions, …; never in-place anonymize/modify).
+ *
+ * Split across threads (issue 9): the worker that validated the upload read the anonymized values of data
+ * flagged PatientIdentityRemoved = YES (`ingest.prepare`); here, on the main thread, the key is looked up in the
+ * database; only when one matches does a worker restore the real values in the temp file (fsynced) and validate
+ * it again (`ingest.reverse`), before the storage transaction.
  */
-import { open, readFile } from 'node:fs/promises';
-import { DicomParseError, reverseAnonymizeDataset } from '../anonymization/index.js';
-import type { KeyLookup } from '../anonymization/index.js';
-import type { DataSet } from '../dicom/dicom-parser.js';
-import { DicomError } from '../dicom/errors.js';
+import { prefetchKeyMatch } from '../anonymization/index.js';
+import type { KeyLookup, KeyMatch } from '../anonymization/index.js';
+import type { PreparedUpload } from '../codec/jobs.js';
+import type { CodecRunner } from '../pool/worker-pool.js';
 
-const PATIENT_IDENTITY_REMOVED = 'x00120062';
-
-/** Is the parsed dataset flagged anonymous (PatientIdentityRemoved = YES, case-insensitive)? */
-export function isFlaggedAnonymous(dataSet: DataSet): boolean {
-  return (dataSet.string(PATIENT_IDENTITY_REMOVED) ?? '').trim().toUpperCase() === 'YES';
-}
-
-/**
- * Rewrites the temp file in place with real values restored when the data is flagged anonymous and a key
- * matches. Returns true when the file was rewritten (the caller must parse it again).
- */
+/** The upload with real values restored, or undefined when no key matches (the file is left as it is). */
 export async function reverseAnonymizeOnReceipt(
+  codec: CodecRunner,
   tempPath: string,
-  dataSet: DataSet,
+  anonymizedValues: Omit<KeyMatch, 'level'>,
   keys: KeyLookup,
-): Promise<boolean> {
-  if (!isFlaggedAnonymous(dataSet)) return false;
-  const bytes = new Uint8Array(await readFile(tempPath));
-  let result;
-  try {
-    result = reverseAnonymizeDataset(bytes, { keys });
-  } catch (e) {
-    if (e instanceof DicomParseError) throw new DicomError(e.message);
-    throw e;
-  }
-  if (!result.reversed) return false;
-  const file = await open(tempPath, 'w');
-  try {
-    await file.writeFile(result.bytes);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  return true;
+  label: string,
+): Promise<PreparedUpload | undefined> {
+  const lookup = prefetchKeyMatch(keys, 'anon', anonymizedValues);
+  if (!lookup.match) return undefined;
+  return codec.run('ingest.reverse', { path: tempPath, lookup }, { label });
 }

@@ -24,6 +24,7 @@ import type {
   KeyAttribute,
   KeyLevel,
   KeyLookup,
+  KeyMatch,
   KeyValueData,
   NewKeyData,
   StoredKey,
@@ -143,6 +144,33 @@ function harmonizedValue(key: StoredKey, tag: number): string | undefined {
   return keyValueFor(key, tag)?.anonymizedValue;
 }
 
+/** The five values a key is matched on, read from a dataset already re-encoded to UTF-8. */
+function mainValuesOf(ds: DicomDataset): Omit<KeyMatch, 'level'> {
+  const of = (tag: number): string => stringValue(findElement(ds, tag));
+  return {
+    patientName: of(TAG.PatientName),
+    patientID: of(TAG.PatientID),
+    studyInstanceUID: of(TAG.StudyInstanceUID),
+    seriesInstanceUID: of(TAG.SeriesInstanceUID),
+    sopInstanceUID: of(TAG.SOPInstanceUID),
+  };
+}
+
+/**
+ * The real values `anonymizeDataset` matches keys on (§11.4 step 4), read without anonymizing; undefined when it
+ * would return the data unchanged (already anonymous and not forced). Lets the caller look the keys up before the
+ * transform runs where there is no database (a worker thread): see `prefetchKeyMatch`.
+ */
+export function anonymizationKeyValues(
+  bytes: Uint8Array,
+  options: { force?: boolean } = {},
+): Omit<KeyMatch, 'level'> | undefined {
+  const ds = parseDicomFile(bytes).dataset;
+  if (!options.force && isAnonymousDataset(ds)) return undefined;
+  toUtf8(ds);
+  return mainValuesOf(ds);
+}
+
 /**
  * Anonymizes one DICOM file (§11.4): table rules of the profile, DeidentificationMethod/PatientIdentityRemoved,
  * pseudonyms for missing patient name/ID and UIDs, harmonization with existing keys, custom tag values. Pixel
@@ -180,13 +208,7 @@ export function anonymizeDataset(bytes: Uint8Array, options: AnonymizeOptions): 
     ...FIXED_EXTRA_KEY_ATTRIBUTES,
     ...(options.keyAttributes ?? DEFAULT_KEY_ATTRIBUTES),
   ];
-  const real = {
-    patientName: realOf(TAG.PatientName),
-    patientID: realOf(TAG.PatientID),
-    studyInstanceUID: realOf(TAG.StudyInstanceUID),
-    seriesInstanceUID: realOf(TAG.SeriesInstanceUID),
-    sopInstanceUID: realOf(TAG.SOPInstanceUID),
-  };
+  const real = mainValuesOf(original);
   const match = findKeyByLevels((m) => options.keys.findNewestByRealValues(m), real);
 
   // Step 5: harmonized values (at or above the match level), then custom values

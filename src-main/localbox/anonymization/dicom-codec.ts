@@ -10,7 +10,8 @@
  * Supported: Implicit VR LE, Explicit VR LE, Explicit VR BE, Deflated Explicit VR LE, and any encapsulated
  * transfer syntax (encapsulated pixel data is kept as an opaque byte run incl. its delimiter).
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateRawSync } from 'node:zlib';
+import { BudgetError, inflateDataset } from '../codec/budgets.js';
 import { dictionaryVr } from './dictionary.js';
 import { LONG_VRS } from '../dicom/vr.js';
 
@@ -256,7 +257,16 @@ export function parseDicomFile(bytes: Uint8Array): DicomFile {
     throw new DicomParseError('File meta information has no Transfer Syntax UID');
 
   let body = bytes.subarray(r.pos);
-  if (transferSyntaxUid === DEFLATED_LE) body = new Uint8Array(inflateRawSync(body));
+  if (transferSyntaxUid === DEFLATED_LE) {
+    let inflated: Buffer;
+    try {
+      inflated = inflateDataset(body);
+    } catch (e) {
+      if (e instanceof BudgetError) throw e;
+      throw new DicomParseError(`Cannot inflate the deflated dataset: ${(e as Error).message}`);
+    }
+    body = new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength);
+  }
   const br = new Reader(body);
   const dataset = readDataset(br, syntaxOf(transferSyntaxUid), body.length, false);
   return { meta, dataset, transferSyntaxUid, preamble: bytes.slice(0, 128) };

@@ -23,9 +23,9 @@ export {
   resolveProfile,
 } from './profile.js';
 export type { AnonymizationAction } from './profile.js';
-export { anonymizeDataset, isAnonymous } from './anonymize.js';
+export { anonymizationKeyValues, anonymizeDataset, isAnonymous } from './anonymize.js';
 export type { AnonymizeOptions, AnonymizeResult, TagValue } from './anonymize.js';
-export { reverseAnonymizeDataset } from './reverse.js';
+export { reverseAnonymizeDataset, reverseKeyValues } from './reverse.js';
 export type { ReverseOptions, ReverseResult } from './reverse.js';
 export {
   DEFAULT_KEY_ATTRIBUTES,
@@ -35,6 +35,8 @@ export {
   MAIN_KEY_ATTRIBUTES,
   findKeyByLevels,
   keyMatches,
+  prefetchKeyMatch,
+  prefetchedKeyLookup,
 } from './keys.js';
 export type {
   KeyAttribute,
@@ -44,6 +46,7 @@ export type {
   KeyMatch,
   KeyValueData,
   NewKeyData,
+  PrefetchedKeyMatch,
   StoredKey,
 } from './keys.js';
 export { rootTagPath, tagPathFromSteps, tagPathSteps, tagPathToString } from './tag-path.js';

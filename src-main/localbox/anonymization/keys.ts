@@ -202,3 +202,54 @@ export class InMemoryKeyStore implements KeyLookup {
     return undefined;
   }
 }
+
+/**
+ * The answer of a key lookup made before a transform runs elsewhere (a worker thread has no database): the
+ * values that were looked up and the newest key found, with its level. Plain data: it crosses `postMessage`.
+ */
+export interface PrefetchedKeyMatch {
+  /** Which side of the keys was matched: real values (anonymization) or anonymized values (reverse). */
+  side: 'real' | 'anon';
+  values: Omit<KeyMatch, 'level'>;
+  match?: { key: StoredKey; level: KeyLevel };
+}
+
+/** Looks up keys for `values` (IMAGE, then SERIES, STUDY, PATIENT) and keeps the answer. */
+export function prefetchKeyMatch(
+  keys: KeyLookup,
+  side: 'real' | 'anon',
+  values: Omit<KeyMatch, 'level'>,
+): PrefetchedKeyMatch {
+  const match = findKeyByLevels(
+    (m) =>
+      side === 'real' ? keys.findNewestByRealValues(m) : keys.findNewestByAnonymizedValues(m),
+    values,
+  );
+  return match ? { side, values, match } : { side, values };
+}
+
+/**
+ * A KeyLookup that answers from a prefetched match. A transform asks exactly the questions `prefetchKeyMatch`
+ * asked (same values, levels from IMAGE down to the match); any other question is a programming error and
+ * throws rather than answering wrongly.
+ */
+export function prefetchedKeyLookup(prefetched: PrefetchedKeyMatch): KeyLookup {
+  const answer = (side: 'real' | 'anon', m: KeyMatch): StoredKey | undefined => {
+    const v = prefetched.values;
+    const same =
+      side === prefetched.side &&
+      m.patientName === v.patientName &&
+      m.patientID === v.patientID &&
+      m.studyInstanceUID === v.studyInstanceUID &&
+      m.seriesInstanceUID === v.seriesInstanceUID &&
+      m.sopInstanceUID === v.sopInstanceUID;
+    const found = prefetched.match;
+    if (!same || (found && LEVEL_ORDER[m.level] < LEVEL_ORDER[found.level]))
+      throw new Error(`key lookup (${side}, ${m.level}) was not prefetched`);
+    return found && found.level === m.level ? found.key : undefined;
+  };
+  return {
+    findNewestByRealValues: (m) => answer('real', m),
+    findNewestByAnonymizedValues: (m) => answer('anon', m),
+  };
+}

@@ -15,7 +15,7 @@ import {
   findKeyByLevels,
   keyValueFor,
 } from './keys.js';
-import type { KeyAttribute, KeyLevel, KeyLookup, StoredKey } from './keys.js';
+import type { KeyAttribute, KeyLevel, KeyLookup, KeyMatch, StoredKey } from './keys.js';
 import { stringElement, stringValue, toUtf8 } from './text-values.js';
 
 export interface ReverseOptions {
@@ -39,6 +39,28 @@ function setRoot(ds: DicomDataset, tag: number, value: string): void {
   setElement(ds, stringElement(tag, vr, value));
 }
 
+function incomingValuesOf(ds: DicomDataset): Omit<KeyMatch, 'level'> {
+  const of = (tag: number): string => stringValue(findElement(ds, tag));
+  return {
+    patientName: of(TAG.PatientName),
+    patientID: of(TAG.PatientID),
+    studyInstanceUID: of(TAG.StudyInstanceUID),
+    seriesInstanceUID: of(TAG.SeriesInstanceUID),
+    sopInstanceUID: of(TAG.SOPInstanceUID),
+  };
+}
+
+/**
+ * The anonymized values `reverseAnonymizeDataset` matches keys on, read without changing anything; undefined
+ * when the data is not flagged anonymous (nothing would be looked up). See `prefetchKeyMatch`.
+ */
+export function reverseKeyValues(bytes: Uint8Array): Omit<KeyMatch, 'level'> | undefined {
+  const ds = parseDicomFile(bytes).dataset;
+  if (!isAnonymousDataset(ds)) return undefined;
+  toUtf8(ds);
+  return incomingValuesOf(ds);
+}
+
 /**
  * If the data is flagged anonymous (PatientIdentityRemoved = YES) and a key matches its anonymized values
  * (IMAGE, else SERIES, STUDY, PATIENT level), every recorded key attribute at or above the match level is set
@@ -52,13 +74,10 @@ export function reverseAnonymizeDataset(bytes: Uint8Array, options: ReverseOptio
 
   toUtf8(ds);
   const incoming = (tag: number): string => stringValue(findElement(ds, tag));
-  const match = findKeyByLevels((m) => options.keys.findNewestByAnonymizedValues(m), {
-    patientName: incoming(TAG.PatientName),
-    patientID: incoming(TAG.PatientID),
-    studyInstanceUID: incoming(TAG.StudyInstanceUID),
-    seriesInstanceUID: incoming(TAG.SeriesInstanceUID),
-    sopInstanceUID: incoming(TAG.SOPInstanceUID),
-  });
+  const match = findKeyByLevels(
+    (m) => options.keys.findNewestByAnonymizedValues(m),
+    incomingValuesOf(ds),
+  );
   if (!match) return { bytes, reversed: false };
 
   const { key, level } = match;

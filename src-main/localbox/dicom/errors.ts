@@ -3,7 +3,7 @@
  * (POST /images) or `<message>` (import sessions), BEHAVIOR.md §6.1 and §14.
  */
 export class DicomError extends Error {
-  override readonly name = 'DicomError';
+  override readonly name: string = 'DicomError';
 }
 
 export function presentationContextError(

@@ -86,3 +86,9 @@ export function extractMetadata(ds: DataSet): DicomMetadata {
   }
   return out;
 }
+
+/** Is the dataset flagged anonymous (PatientIdentityRemoved (0012,0062) = YES, case-insensitive, §11.7)? */
+export function isFlaggedAnonymous(ds: DataSet): boolean {
+  const bytes = rawBytes(ds, 'x00120062');
+  return bytes !== undefined && decodeText(bytes, []).trim().toUpperCase() === 'YES';
+}

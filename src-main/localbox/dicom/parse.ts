@@ -10,10 +10,20 @@
  * memory, growing from 1 MiB as needed; the Pixel Data extent (plain or encapsulated fragments) is verified
  * against the file size with small reads, and whatever follows it (usually nothing or trailing padding) is parsed
  * to prove the file is complete. Deflated datasets must be inflated as a whole and are read completely.
+ *
+ * Budgets (codec/budgets.ts): a deflated dataset is inflated by a stream cut at `maxInflatedBytes`, and its
+ * element structure is walked (a cheap pass that stops at the first element that is not DICOM) before
+ * dicom-parser builds its tree, so a small deflate bomb costs neither memory nor minutes. What follows Pixel Data
+ * must be DICOM elements with higher tags (PS3.5 §7.1): trailing garbage is refused, not parsed element by
+ * element (DECISIONS.md).
+ *
+ * This runs in the workers (codec/jobs.ts): the result is the dicom-parser DataSet, which the job turns into
+ * plain metadata before it crosses back to the main thread.
  */
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { inflateRawSync } from 'node:zlib';
+import { inflateDataset } from '../codec/budgets.js';
+import { DicomReadError, readDataset } from '../rendering/dicom-stream-reader.js';
 import { dicomParser } from './dicom-parser.js';
 import type { DataSet } from './dicom-parser.js';
 import { DicomError, presentationContextError } from './errors.js';
@@ -53,8 +63,33 @@ function looksTruncated(message: string): boolean {
   );
 }
 
+/** A parse error of the stream reader as the upload's DICOM error. */
+function readErrorToDicomError(e: unknown): unknown {
+  if (!(e instanceof DicomReadError)) return e;
+  return new DicomError(
+    e.truncated ? 'DICOM file is truncated' : `Not a DICOM stream: ${e.message}`,
+  );
+}
+
+/**
+ * dicom-parser's inflater: inflate within the budget, then walk the element structure (cheap, stops at the
+ * first element that is not DICOM) before dicom-parser builds its tree of the whole dataset.
+ */
 function inflater(arr: Uint8Array, position: number): Uint8Array {
-  const inflated = inflateRawSync(arr.subarray(position));
+  let inflated: Buffer;
+  try {
+    inflated = inflateDataset(arr.subarray(position));
+  } catch (e) {
+    if (e instanceof DicomError) throw e;
+    throw new DicomError(
+      `Not a DICOM stream: cannot inflate the deflated dataset: ${errorText(e)}`,
+    );
+  }
+  try {
+    readDataset(inflated, { explicit: true, bigEndian: false }, { header: () => 'skip' });
+  } catch (e) {
+    throw readErrorToDicomError(e);
+  }
   const out = new Uint8Array(position + inflated.length);
   out.set(arr.subarray(0, position));
   out.set(inflated, position);
@@ -106,6 +141,8 @@ function parseHead(
 ): HeadResult {
   const complete = fileBytes.length >= fileSize;
   const need = (e: unknown): never => {
+    // Raised by our inflater: final whatever the head size.
+    if (e instanceof DicomError) throw e;
     if (!complete) throw new NeedMoreBytes(errorText(e));
     const msg = errorText(e);
     throw new DicomError(
@@ -257,38 +294,70 @@ async function endOfEncapsulatedPixelData(
   }
 }
 
-/** Parses whatever follows the Pixel Data element, to prove that the file is complete and well-formed. */
-function checkTail(tail: Uint8Array, explicit: boolean, littleEndian: boolean): void {
-  if (tail.length === 0) return;
-  try {
-    const parser = littleEndian
-      ? dicomParser.littleEndianByteArrayParser
-      : dicomParser.bigEndianByteArrayParser;
-    const stream = new dicomParser.ByteStream(parser, tail, 0);
-    const ds = {
-      byteArray: tail,
-      byteArrayParser: parser,
-      elements: {},
-      warnings: [],
-    } as unknown as DataSet;
-    if (explicit) dicomParser.parseDicomDataSetExplicit(ds, stream, tail.length);
-    else dicomParser.parseDicomDataSetImplicit(ds, stream, tail.length);
-    checkExtents(ds, tail.length);
-  } catch (e) {
-    const msg = errorText(e);
-    throw new DicomError(
-      looksTruncated(msg) || e instanceof NeedMoreBytes
-        ? 'DICOM file is truncated'
-        : `Not a DICOM stream: ${msg}`,
-    );
-  }
+const PIXEL_DATA_TAG = 0x7fe00010;
+
+function tagText(tag: number): string {
+  const hex = (tag >>> 0).toString(16).toUpperCase().padStart(8, '0');
+  return `(${hex.slice(0, 4)},${hex.slice(4)})`;
 }
+
+/**
+ * Checks whatever follows the Pixel Data element: DICOM elements in ascending tag order above (7FE0,0010)
+ * (PS3.5 §7.1), e.g. (FFFA,FFFA) Digital Signatures or (FFFC,FFFC) Data Set Trailing Padding. Anything else
+ * (trailing zeros, a second file, random bytes) is refused at the first element that breaks the rule, without
+ * reading further.
+ */
+function checkTail(
+  tail: Uint8Array,
+  explicit: boolean,
+  littleEndian: boolean,
+  at: number,
+  total = tail.length,
+): 'ok' | 'read more' {
+  if (tail.length === 0) return 'ok';
+  let previous = PIXEL_DATA_TAG;
+  /** End (in `tail`) of the last well-formed element: what follows it is refused. */
+  let goodEnd = 0;
+  const notDicom = (why?: string): DicomError =>
+    new DicomError(
+      `Not a DICOM stream: the last ${total - goodEnd} bytes (from byte ${at + goodEnd}, after Pixel Data) are not DICOM data elements${why ? ` (${why})` : ''}`,
+    );
+  try {
+    readDataset(
+      tail,
+      { explicit, bigEndian: !littleEndian },
+      {
+        header(h) {
+          if (h.path.length > 0) return 'skip';
+          if (h.tag <= previous) throw notDicom(`${tagText(h.tag)} follows ${tagText(previous)}`);
+          previous = h.tag;
+          return 'skip';
+        },
+        elementEnd(h, end) {
+          if (h.path.length === 0) goodEnd = end;
+        },
+      },
+    );
+  } catch (e) {
+    if (e instanceof DicomError) throw e;
+    if (e instanceof DicomReadError && e.truncated) {
+      // Only a prefix of the tail was read: an element runs past it.
+      if (tail.length < total) return 'read more';
+      throw new DicomError('DICOM file is truncated');
+    }
+    throw notDicom();
+  }
+  return 'ok';
+}
+
+/** What follows Pixel Data is first checked on this much of it: garbage is refused without reading it all. */
+const TAIL_PROBE_BYTES = 1 << 20;
 
 /**
  * Parses and validates the transfer syntax of the DICOM file at `path`. Throws DicomError for anything that is
  * not a complete DICOM Part-10 stream with an accepted transfer syntax. The SOP class is checked by the caller.
  */
-export async function parseDicomFile(
+export async function validateDicomFile(
   path: string,
   options: ParseOptions = {},
 ): Promise<ParsedDicom> {
@@ -316,8 +385,13 @@ export async function parseDicomFile(
           ? await endOfEncapsulatedPixelData(fh, dataOffset, size)
           : dataOffset + length;
         if (end > size) throw new DicomError('DICOM file is truncated');
-        if (end < size)
-          checkTail(await readAt(fh, end, size - end), result.explicit, result.littleEndian);
+        if (end < size) {
+          const { explicit, littleEndian } = result;
+          const total = size - end;
+          const probe = await readAt(fh, end, Math.min(total, TAIL_PROBE_BYTES));
+          if (checkTail(probe, explicit, littleEndian, end, total) === 'read more')
+            checkTail(await readAt(fh, end, total), explicit, littleEndian, end);
+        }
       }
       return result.parsed;
     }

@@ -34,6 +34,11 @@ export interface ScuSenderDeps {
   /** Path of the stored file of an image, or undefined when the image has no file. */
   storedPath(imageId: number): string | undefined;
   log(type: 'INFO' | 'WARN' | 'ERROR', message: string): void;
+  /**
+   * Re-encodes a stored file's dataset in `toTs` off the event loop (the engine's worker pool, codec/jobs.ts
+   * `transcode`); without it the conversion runs here.
+   */
+  convert?(bytes: Buffer, meta: StoredFileMeta, toTs: string): Promise<Buffer>;
 }
 
 export interface ScuSendOptions {
@@ -79,24 +84,29 @@ interface StoredDatasetApi extends AsyncEncodedDataset {
   prefetch(): void;
 }
 
-let storedDatasetClass:
-  (new (outgoing: Outgoing) => InstanceType<DimseModule['Dataset']> & StoredDatasetApi) | undefined;
+type StoredDatasetClass = new (
+  outgoing: Outgoing,
+  convert?: ScuSenderDeps['convert'],
+) => InstanceType<DimseModule['Dataset']> & StoredDatasetApi;
+
+let storedDatasetClass: StoredDatasetClass | undefined;
 
 /**
  * A dcmjs-dimse Dataset whose encoded form is the stored file's dataset bytes. fast-path.ts asks for them with
  * `encodedBytes()` (read asynchronously, and the next dataset's read is started at the same time);
  * `getDenaturalizedDataset` stays as the synchronous fallback for any other caller.
  */
-function storedDataset(): new (
-  outgoing: Outgoing,
-) => InstanceType<DimseModule['Dataset']> & StoredDatasetApi {
+function storedDataset(): StoredDatasetClass {
   if (storedDatasetClass) return storedDatasetClass;
   const D = dimse();
   class StoredDataset extends D.Dataset implements StoredDatasetApi {
     next: StoredDatasetApi | undefined;
     private reading: Promise<Buffer> | undefined;
 
-    constructor(readonly outgoing: Outgoing) {
+    constructor(
+      readonly outgoing: Outgoing,
+      private readonly convert?: ScuSenderDeps['convert'],
+    ) {
       super(
         {
           SOPClassUID: outgoing.meta.sopClassUid,
@@ -108,7 +118,12 @@ function storedDataset(): new (
 
     prefetch(): void {
       if (this.reading) return;
-      this.reading = readFile(this.outgoing.path).then((bytes) => this.encode(bytes));
+      this.reading = readFile(this.outgoing.path).then((bytes) => {
+        const ts = this.getTransferSyntaxUid();
+        if (ts !== this.outgoing.meta.transferSyntaxUid && this.convert)
+          return this.convert(bytes, this.outgoing.meta, ts);
+        return this.encode(bytes);
+      });
       // Reported when the bytes are asked for; a prefetch nobody asks for (sending stopped) fails silently.
       this.reading.catch(() => undefined);
     }
@@ -220,7 +235,7 @@ export async function sendToScu(
   const client = new D.Client();
   const StoredDataset = storedDataset();
   const storeRequests = outgoing.map((o) => {
-    const dataset = new StoredDataset(o);
+    const dataset = new StoredDataset(o, deps.convert);
     return { outgoing: o, dataset, request: new D.requests.CStoreRequest(dataset) };
   });
   for (const { request } of storeRequests) client.addRequest(request);

@@ -9,13 +9,21 @@
  * Filtered files are rewritten by the lossless codec (sequences with undefined length, meta group length
  * recomputed, deflated data re-deflated); files no filter touches are stored byte-for-byte.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { DicomParseError, parseDicomFile, writeDicomFile } from '../anonymization/dicom-codec.js';
 import type { DicomDataset } from '../anonymization/dicom-codec.js';
 import { DicomError } from '../dicom/errors.js';
-import type { SourceFilters } from './filter-store.js';
 import { treeCovers, treeLeadsThrough } from './tag-tree.js';
 import type { PathStep, TreeStep } from './tag-tree.js';
+
+/**
+ * The tag trees of the filters that apply to a source (the filter store's `forSource` answers this shape). Plain
+ * data: the filter runs in a worker (codec/jobs.ts), the store on the main thread.
+ */
+export interface SourceFilters {
+  blacklists: TreeStep[][];
+  whitelists: TreeStep[][];
+}
 
 class Filter {
   changed = false;
@@ -80,11 +88,20 @@ export function filterDicomBytes(
   return writeDicomFile({ ...file, dataset });
 }
 
-/** Rewrites the file at `path` when the filters remove anything; returns whether it changed. */
+/**
+ * Rewrites the (temporary) file at `path` when the filters remove anything, flushed to disk before this resolves
+ * (the file is renamed into place and committed next); returns whether it changed.
+ */
 export async function filterDicomFile(path: string, filters: SourceFilters): Promise<boolean> {
   if (filters.blacklists.length === 0 && filters.whitelists.length === 0) return false;
   const out = filterDicomBytes(await readFile(path), filters);
   if (!out) return false;
-  await writeFile(path, out);
+  const file = await open(path, 'w');
+  try {
+    await file.writeFile(out);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
   return true;
 }

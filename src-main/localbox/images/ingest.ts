@@ -10,17 +10,20 @@
  * durable; every caller is answered after that commit. The durability rule is unchanged: a file is fsynced
  * (temp file), renamed into place and the rename made durable before the row that records it is committed; a
  * crash before the commit leaves files without rows, which the start-up reconciliation removes.
+ *
+ * Preparation (validation, tag filters, reverse anonymization) is CPU work and runs in the worker pool
+ * (codec/jobs.ts `ingest.prepare`, `ingest.reverse`); what comes back is plain metadata. The key lookup of reverse
+ * anonymization and everything in the database stay here, on the main thread.
  */
 import type { Database } from 'better-sqlite3';
 import type { KeyLookup } from '../anonymization/index.js';
 import { reverseAnonymizeOnReceipt } from '../anonymization-store/reverse-on-receipt.js';
 import type { Source } from '../../slicebox/types.js';
-import { presentationContextError } from '../dicom/errors.js';
-import { extractMetadata } from '../dicom/metadata.js';
-import { parseDicomFile } from '../dicom/parse.js';
-import { acceptedSopClasses } from '../dicom/uids.js';
 import type { SopClassPolicy } from '../dicom/uids.js';
+import type { SourceFilters } from '../filtering/apply-filters.js';
 import type { MetadataWrites, UpsertResult } from '../metadata/metadata-writes.js';
+import { PoolClosedError } from '../pool/worker-pool.js';
+import type { CodecRunner } from '../pool/worker-pool.js';
 import type { FileStore } from '../storage/file-store.js';
 
 export interface IngestOptions {
@@ -38,17 +41,31 @@ export interface IngestOptions {
   reverseAnonymization?: boolean;
 }
 
+export interface IngestServiceOptions {
+  /**
+   * How long a queued store may wait for concurrent stores still being prepared to join its commit (default
+   * 4 ms). The wait ends as soon as none is being prepared.
+   */
+  groupCommitWaitMs?: number;
+}
+
 export class IngestService {
+  private readonly groupCommitWaitMs: number;
+
   constructor(
     private readonly db: Database,
     private readonly files: FileStore,
     private readonly writes: MetadataWrites,
+    private readonly codec: CodecRunner,
     /** Anonymization keys for reverse anonymization on receipt (required by `reverseAnonymization`). */
     private readonly anonymizationKeys?: KeyLookup,
-  ) {}
+    options: IngestServiceOptions = {},
+  ) {
+    this.groupCommitWaitMs = options.groupCommitWaitMs ?? GROUP_COMMIT_WAIT_MS;
+  }
 
-  /** Tag filters of the source (§6.1 step 3, §19): may rewrite the temp file; resolves true when it did. */
-  tagFilter?: (tempPath: string, source: Source) => Promise<boolean>;
+  /** Tag filters of the source (§6.1 step 3, §19), applied (in the worker) to the temp file before it is stored. */
+  tagFilters?: (source: Source) => SourceFilters;
   /** Called after every successful store, new or overwritten (the "image added" event, §6.1 step 8, §24). */
   readonly imageAddedListeners: Array<(result: UpsertResult, source: Source) => void> = [];
 
@@ -59,24 +76,52 @@ export class IngestService {
   private firstQueuedAt = 0;
   /** Stores between start and queueing (parsing, tag filters, reverse anonymization). */
   private preparing = 0;
+  private closed = false;
+
+  /**
+   * The engine is closing: stores already prepared and queued are committed now (before the database closes),
+   * and new ones are refused.
+   */
+  close(): void {
+    this.closed = true;
+    if (this.flushTimer !== undefined) {
+      clearTimeout(this.flushTimer as NodeJS.Timeout);
+      clearImmediate(this.flushTimer as NodeJS.Immediate);
+    }
+    this.flushTimer = undefined;
+    if (this.queue.length > 0) this.flush();
+  }
 
   /** Stores the DICOM file at `tempPath` (a file in the store's temp folder, consumed by this call). */
   async ingest(tempPath: string, options: IngestOptions): Promise<UpsertResult> {
     let queued = false;
     this.preparing++;
     try {
-      let parsed = await parseDicomFile(tempPath);
-      if (!acceptedSopClasses(options.sopClasses).has(parsed.sopClassUid)) {
-        throw presentationContextError(parsed.sopClassUid, parsed.transferSyntaxUid);
-      }
-      if (this.tagFilter && (await this.tagFilter(tempPath, options.source)))
-        parsed = await parseDicomFile(tempPath);
-      if (options.reverseAnonymization) {
+      if (this.closed) throw new PoolClosedError();
+      const label = `${options.source.sourceType} ${options.source.sourceName}`;
+      let prepared = await this.codec.run(
+        'ingest.prepare',
+        {
+          path: tempPath,
+          sopClasses: options.sopClasses,
+          filters: this.tagFilters?.(options.source),
+          reverse: options.reverseAnonymization === true,
+        },
+        { label: `upload from ${label}` },
+      );
+      if (options.reverseAnonymization && prepared.reverseKeyValues) {
         if (!this.anonymizationKeys) throw new Error('reverse anonymization needs the key store');
-        if (await reverseAnonymizeOnReceipt(tempPath, parsed.dataSet, this.anonymizationKeys))
-          parsed = await parseDicomFile(tempPath);
+        prepared =
+          (await reverseAnonymizeOnReceipt(
+            this.codec,
+            tempPath,
+            prepared.reverseKeyValues,
+            this.anonymizationKeys,
+            `upload from ${label}`,
+          )) ?? prepared;
       }
-      const metadata = extractMetadata(parsed.dataSet);
+      const metadata = prepared.metadata;
+      if (this.closed) throw new PoolClosedError();
       const stored = await new Promise<UpsertResult>((resolve, reject) => {
         this.preparing--;
         queued = true;
@@ -132,7 +177,7 @@ export class IngestService {
   private flushOrWait(): void {
     this.flushTimer = undefined;
     if (this.queue.length === 0) return;
-    if (this.preparing > 0 && performance.now() - this.firstQueuedAt < GROUP_COMMIT_WAIT_MS) {
+    if (this.preparing > 0 && performance.now() - this.firstQueuedAt < this.groupCommitWaitMs) {
       this.scheduleFlush(false);
       return;
     }
@@ -173,7 +218,7 @@ export class IngestService {
   }
 }
 
-/** How long a queued store may wait for concurrent stores still being prepared to join its commit. */
+/** Default of `groupCommitWaitMs`. */
 const GROUP_COMMIT_WAIT_MS = 4;
 
 interface PendingStore {

@@ -4,13 +4,13 @@
  * that one transaction the old image's rows are deleted (with the empty-parent cleanup) before the upsert — so
  * the result always gets a new id — and the old series' source and series tags are carried over to the new
  * series. The old file is removed only after the commit; any failure leaves the old image untouched.
+ *
+ * The rewrite itself runs in a worker (codec/jobs.ts `modify.rewrite`), which writes the result to a new temp file.
  */
-import { readFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import type { Image, Source } from '../../slicebox/types.js';
 import type { Engine } from '../engine.js';
-import { FileNotFound, NotFound } from '../system/errors.js';
-import { rewriteWithMappings } from './rewrite.js';
+import { newTempPath } from '../storage/temp-path.js';
+import { NotFound } from '../system/errors.js';
 import type { ResolvedMapping } from './tag-mapping.js';
 
 const NOT_FOUND = 'The requested resource could not be found.';
@@ -64,15 +64,17 @@ export async function modifyImage(
 ): Promise<Image> {
   const seriesId = seriesIdOf(engine, imageId);
   if (seriesId === undefined) throw new NotFound(NOT_FOUND);
-  const path = engine.files.pathOf(imageId);
-  let bytes: Buffer;
+  const tempPath = newTempPath(engine.files);
   try {
-    bytes = await readFile(path);
-  } catch {
-    throw new FileNotFound(path);
+    await engine.codec.run(
+      'modify.rewrite',
+      { path: engine.files.pathOf(imageId), outPath: tempPath, mappings },
+      { label: `image ${imageId}` },
+    );
+  } catch (e) {
+    await engine.files.discardTemp(tempPath);
+    throw e;
   }
-  const rewritten = rewriteWithMappings(bytes, mappings);
-  const tempPath = await engine.files.writeTemp(Readable.from([Buffer.from(rewritten)]));
 
   let carried: CarriedOver = readCarriedOver(engine, seriesId);
   const result = await engine.ingest.ingest(tempPath, {

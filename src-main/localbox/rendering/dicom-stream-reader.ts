@@ -16,7 +16,7 @@
  *   tags the dictionary does not know are sequences; Pixel Data and other binary VRs are encapsulated
  *   fragments. Item and delimiter tags carry no VR.
  */
-import { inflateRawSync } from 'node:zlib';
+import { BudgetError, inflateDataset } from '../codec/budgets.js';
 import { rawVrOf } from './dictionary.js';
 import { LONG_VRS } from '../dicom/vr.js';
 
@@ -62,6 +62,11 @@ export interface DicomVisitor {
   fragments?(h: ElementHeader): void;
   itemStart?(path: readonly PathStep[]): void;
   itemEnd?(path: readonly PathStep[]): void;
+  /**
+   * After an element (value, sequence with its items, or fragments) was read: `end` is the offset just after it
+   * in the bytes being read (the inflated bytes for a deflated dataset). Return `'stop'` to end reading.
+   */
+  elementEnd?(h: ElementHeader, end: number): 'stop' | void;
 }
 
 const TS_IMPLICIT_LE = '1.2.840.10008.1.2';
@@ -192,11 +197,13 @@ class Reader {
       // CP-246: the items of an explicit UN element with undefined length are Implicit VR Little Endian.
       const itemEnc = enc.explicit && vr === 'UN' ? { explicit: false, bigEndian: false } : enc;
       this.readItems(itemEnc, tag, undefinedLength ? undefined : this.endOf(length), path);
+      this.ended(header);
       return;
     }
     if (undefinedLength) {
       if (action !== 'skip') this.visitor.fragments?.(header);
       this.skipFragments(enc);
+      this.ended(header);
       return;
     }
     this.need(length);
@@ -209,6 +216,11 @@ class Reader {
       );
     }
     if (action !== 'skip') this.visitor.element?.(header, value, enc.bigEndian);
+    this.ended(header);
+  }
+
+  private ended(header: ElementHeader): void {
+    if (this.visitor.elementEnd?.(header, this.pos) === 'stop') throw new Stop();
   }
 
   private implicitVr(tag: number, length: number): string {
@@ -316,11 +328,24 @@ export function readDicom(bytes: Uint8Array, visitor: DicomVisitor): void {
   let transferSyntax: string | undefined;
   let metaReader: Reader | undefined;
 
-  // File meta: Explicit VR Little Endian, read while the group is 0002.
+  // File meta: Explicit VR Little Endian, read while the group is 0002. The transfer syntax is read even when the
+  // visitor skips it (it decides how the dataset is read).
+  let skippedTransferSyntax = false;
   const capture: DicomVisitor = {
     ...visitor,
+    header(h) {
+      const action = visitor.header?.(h);
+      if (h.tag === 0x00020010 && action === 'skip') {
+        skippedTransferSyntax = true;
+        return undefined;
+      }
+      return action;
+    },
     element(h, value, be) {
-      if (h.tag === 0x00020010) transferSyntax = asciiTrim(value);
+      if (h.tag === 0x00020010) {
+        transferSyntax = asciiTrim(value);
+        if (skippedTransferSyntax) return;
+      }
       visitor.element?.(h, value, be);
     },
   };
@@ -346,8 +371,10 @@ export function readDicom(bytes: Uint8Array, visitor: DicomVisitor): void {
   else if (transferSyntax === TS_EXPLICIT_BE) enc = { explicit: true, bigEndian: true };
   else if (transferSyntax === TS_DEFLATED) {
     try {
-      data = new Uint8Array(inflateRawSync(bytes.subarray(start)));
+      const inflated = inflateDataset(bytes.subarray(start));
+      data = new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength);
     } catch (e) {
+      if (e instanceof BudgetError) throw e;
       throw new DicomReadError(`Cannot inflate deflated dataset: ${(e as Error).message}`);
     }
     dataView = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -372,4 +399,57 @@ export function readDicom(bytes: Uint8Array, visitor: DicomVisitor): void {
     if (e instanceof Stop) return;
     throw e;
   }
+}
+
+/**
+ * Reads a bare dataset (no preamble, no file meta) in a known encoding from `start`, reporting its elements to
+ * `visitor`. Throws {@link DicomReadError} on malformed or truncated data.
+ */
+export function readDataset(
+  bytes: Uint8Array,
+  encoding: { explicit: boolean; bigEndian: boolean },
+  visitor: DicomVisitor,
+  start = 0,
+): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  try {
+    new Reader(bytes, view, visitor, start).readDataset(encoding, bytes.length, []);
+  } catch (e) {
+    if (e instanceof Stop) return;
+    throw e;
+  }
+}
+
+const PIXEL_DATA_TAG = 0x7fe00010;
+
+/**
+ * The offset just after the top-level Pixel Data element of a Part 10 file that is not deflated, or undefined
+ * when there is none or the data cannot be read up to its end. Whatever follows it (padding, signatures, or
+ * garbage) is not needed to render the image.
+ */
+export function endOfPixelData(bytes: Uint8Array): number | undefined {
+  let end: number | undefined;
+  let deflated = false;
+  try {
+    readDicom(bytes, {
+      header(h) {
+        if (h.tag === 0x00020010) return;
+        return h.path.length === 0 && h.tag > PIXEL_DATA_TAG ? 'stop' : 'skip';
+      },
+      element(h, value) {
+        if (h.tag === 0x00020010) deflated = asciiTrim(value) === TS_DEFLATED;
+      },
+      elementEnd(h, at) {
+        // Offsets in a deflated dataset are offsets in the inflated bytes: not usable, and no need to inflate.
+        if (h.tag === 0x00020010 && deflated) return 'stop';
+        if (h.path.length === 0 && h.tag === PIXEL_DATA_TAG) {
+          end = at;
+          return 'stop';
+        }
+      },
+    });
+  } catch {
+    return undefined;
+  }
+  return deflated ? undefined : end;
 }

@@ -10,14 +10,22 @@
  *   (stored values after rescale, padding value excluded) — so test.dcm (WC 0 / WW 65536) shows contrast.
  *   Smallest/Largest Image Pixel Value are deliberately not trusted for this: the frame's data is.
  * - Greyscale frames give a greyscale PNG, colour frames an RGB PNG.
+ * - Size: Columns × Rows, as Slicebox renders (§10.7): dcmjs-imaging's aspect-ratio correction for non-square
+ *   Pixel Spacing (or Imager/Nominal Scanned Pixel Spacing, Pixel Aspect Ratio) is switched off by hiding those
+ *   elements from it. A viewer that wants square pixels corrects the aspect itself.
  * - `imageHeight` > 0 and different from the frame's height: bilinear scaling to that height, width
  *   proportional (truncated).
- * - Every failure is a {@link RenderError} (the route answers 501).
+ * - Only the bytes up to the end of the top-level Pixel Data are handed to the image reader: whatever follows
+ *   (padding, signatures, or garbage appended to the file) is not needed and would be parsed element by element.
+ * - Budgets (codec/budgets.ts): a deflated dataset is inflated within `maxInflatedBytes` before the image reader
+ *   sees it, and the frame's decoded size must fit `maxDecodedBytes`; both fail with a BudgetError.
+ * - Every other failure is a {@link RenderError} (the route answers 501).
  */
 import { PNG } from 'pngjs';
+import { BudgetError, checkDecodedFrame } from '../codec/budgets.js';
 import { proportionalWidth, scaleBilinear, type Raster } from './bilinear-scale.js';
 import type { DcmjsImaging } from './dcmjs-module.js';
-import { DicomReadError, readDicom } from './dicom-stream-reader.js';
+import { DicomReadError, endOfPixelData, readDicom } from './dicom-stream-reader.js';
 import { imagingRuntime } from './imaging-runtime.js';
 import { RenderError } from './render-error.js';
 import { decodeRleFrame } from './rle-decode.js';
@@ -48,6 +56,7 @@ const PIXEL_DATA = 0x7fe00010;
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 const RLE = '1.2.840.10008.1.2.5';
 const DEFLATED = '1.2.840.10008.1.2.1.99';
+const TRANSFER_SYNTAX_UID = 0x00020010;
 const NATIVE_TRANSFER_SYNTAXES = new Set([
   '1.2.840.10008.1.2',
   '1.2.840.10008.1.2.1',
@@ -160,6 +169,70 @@ function decodeRle(lib: DcmjsImaging, image: DicomImage): DicomImage {
     { ...elements, PixelData: [pixelData], PlanarConfiguration: 0 },
     EXPLICIT_LE,
   );
+}
+
+/** Elements from which dcmjs-imaging derives a pixel aspect ratio (and then resamples the frame). */
+const ASPECT_TAGS = [
+  'PixelSpacing',
+  'ImagerPixelSpacing',
+  'NominalScannedPixelSpacing',
+  'PixelAspectRatio',
+];
+
+/** The frame is rendered Columns × Rows (§10.7): no aspect-ratio resampling. */
+function hideAspect(elements: Elements): void {
+  for (const key of ASPECT_TAGS) delete elements[key];
+}
+
+/** The decoded size of one frame must fit the budget before anything is decoded. */
+function checkFrameBudget(elements: Elements): void {
+  checkDecodedFrame(
+    num(elements.Rows) ?? 0,
+    num(elements.Columns) ?? 0,
+    num(elements.SamplesPerPixel) ?? 1,
+    num(elements.BitsAllocated) ?? 8,
+  );
+}
+
+/**
+ * The bytes the image reader gets: up to the end of the top-level Pixel Data. A deflated dataset is inflated
+ * within the budget and its structure walked first (the image reader would inflate it without a limit).
+ */
+function renderableBytes(bytes: Uint8Array, deflated: boolean): Uint8Array {
+  if (deflated) {
+    try {
+      readDicom(bytes, {
+        header: (h) => (h.path.length === 0 && h.tag > PIXEL_DATA ? 'stop' : 'skip'),
+      });
+    } catch (e) {
+      if (e instanceof BudgetError) throw e;
+      if (e instanceof DicomReadError)
+        throw new RenderError(e.truncated ? 'truncated-pixel-data' : 'unreadable', e.message);
+      throw e;
+    }
+    return bytes;
+  }
+  const end = endOfPixelData(bytes);
+  return end !== undefined && end < bytes.length ? bytes.subarray(0, end) : bytes;
+}
+
+/** Is the file's transfer syntax Deflated Explicit VR Little Endian (read from the file meta only)? */
+function isDeflated(bytes: Uint8Array): boolean {
+  let deflated = false;
+  try {
+    readDicom(bytes, {
+      header: (h) => (h.tag === TRANSFER_SYNTAX_UID ? undefined : 'skip'),
+      element(h, value) {
+        if (h.tag === TRANSFER_SYNTAX_UID)
+          deflated = String.fromCharCode(...value).replace(/[\0 ]+$/, '') === DEFLATED;
+      },
+      // Stop right after the transfer syntax: nothing of the dataset is read (nor inflated).
+      elementEnd: (h) => (h.tag === TRANSFER_SYNTAX_UID ? 'stop' : undefined),
+    });
+  } catch {
+    // Unreadable meta: the image reader reports it.
+  }
+  return deflated;
 }
 
 /**
@@ -307,10 +380,13 @@ function encodePng(raster: Raster): Buffer {
 /** Renders one frame of a DICOM file to PNG bytes. Throws {@link RenderError} on any failure. */
 export async function renderPng(bytes: Uint8Array, opts: RenderOptions = {}): Promise<Buffer> {
   const lib = await imagingRuntime();
-  const opened = openImage(lib, bytes);
+  const input = renderableBytes(bytes, isDeflated(bytes));
+  const opened = openImage(lib, input);
   try {
     checkPixelData(opened, opened.getElements());
-    if (opened.getTransferSyntaxUid() !== DEFLATED) checkNotTruncated(bytes);
+    checkFrameBudget(opened.getElements());
+    hideAspect(opened.getElements());
+    if (opened.getTransferSyntaxUid() !== DEFLATED) checkNotTruncated(input);
     const image = opened.getTransferSyntaxUid() === RLE ? decodeRle(lib, opened) : opened;
     const elements = image.getElements();
     const frame = frameIndexOf(image, opts.frameNumber);
@@ -318,7 +394,7 @@ export async function renderPng(bytes: Uint8Array, opts: RenderOptions = {}): Pr
     const result = grey ? renderGreyscale(lib, image, frame, opts) : image.render({ frame });
     return encodePng(resize(toRaster(result, grey), opts.imageHeight));
   } catch (e) {
-    if (e instanceof RenderError) throw e;
+    if (e instanceof RenderError || e instanceof BudgetError) throw e;
     throw new RenderError('unsupported-pixel-data', `Cannot render: ${message(e)}`);
   }
 }

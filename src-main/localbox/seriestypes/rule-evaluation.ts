@@ -6,14 +6,30 @@
  *
  * Values are rendered as `GET /images/{id}/attributes` renders them (text trimmed and decoded with the Specific
  * Character Set, numbers as decimal strings), read from the head of the stored file only (up to Pixel Data).
+ *
+ * The file is read in a worker (codec/jobs.ts, `seriesTypes.match`): rules go in as plain data, the ids of the
+ * matching types come out. The types below are the part of the store's rows that evaluation reads (the store's
+ * `RuleWithAttributes` fits them), so this module needs no database code.
  */
 import type { DataSet } from '../dicom/dicom-parser.js';
 import { decodeText, parseSpecificCharacterSet } from '../dicom/charset.js';
-import { parseDicomFile } from '../dicom/parse.js';
+import { validateDicomFile } from '../dicom/parse.js';
 import { TransferSyntax } from '../dicom/uids.js';
 import { formatValues } from '../rendering/attribute-values.js';
 import { vrNameOf } from '../rendering/dictionary.js';
-import type { RuleWithAttributes, SeriesTypeRuleAttribute } from './series-type-store.js';
+
+/** What evaluation reads of a rule attribute. */
+export interface RuleAttribute {
+  tag: number;
+  /** Comma-separated decimal sequence tags leading to `tag` (item 1 of each); absent at the root. */
+  tagPath?: string | undefined;
+  values: string;
+}
+
+/** What evaluation reads of a rule: all its attributes must match. */
+export interface Rule {
+  attributes: readonly RuleAttribute[];
+}
 
 /** Reads attribute values of one parsed dataset. */
 export interface AttributeReader {
@@ -50,7 +66,7 @@ export function datasetReader(root: DataSet, bigEndian: boolean): AttributeReade
 
 /** Parses a stored file's head into an attribute reader. */
 export async function readStoredFile(path: string): Promise<AttributeReader> {
-  const parsed = await parseDicomFile(path);
+  const parsed = await validateDicomFile(path);
   return datasetReader(
     parsed.dataSet,
     parsed.transferSyntaxUid === TransferSyntax.ExplicitVrBigEndian,
@@ -67,7 +83,7 @@ export function parseSequencePath(tagPath: string | undefined): number[] {
   });
 }
 
-export function attributeMatches(reader: AttributeReader, a: SeriesTypeRuleAttribute): boolean {
+export function attributeMatches(reader: AttributeReader, a: RuleAttribute): boolean {
   let path: number[];
   try {
     path = parseSequencePath(a.tagPath);
@@ -79,7 +95,7 @@ export function attributeMatches(reader: AttributeReader, a: SeriesTypeRuleAttri
 
 /** The ids of the series types (in id order) whose rules match the dataset. */
 export function matchingSeriesTypes(
-  rulesByType: ReadonlyMap<number, readonly RuleWithAttributes[]>,
+  rulesByType: ReadonlyMap<number, readonly Rule[]>,
   reader: AttributeReader,
 ): number[] {
   const out: number[] = [];
@@ -87,4 +103,12 @@ export function matchingSeriesTypes(
     if (rules.some((r) => r.attributes.every((a) => attributeMatches(reader, a)))) out.push(typeId);
   }
   return out;
+}
+
+/** The ids of the series types whose rules match the stored file at `path` (read up to Pixel Data). */
+export async function matchStoredFile(
+  path: string,
+  rulesByType: ReadonlyMap<number, readonly Rule[]>,
+): Promise<number[]> {
+  return matchingSeriesTypes(rulesByType, await readStoredFile(path));
 }

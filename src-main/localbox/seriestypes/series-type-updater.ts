@@ -4,12 +4,19 @@
  * rule attribute added/deleted. For each series, all its assignments (manual ones included) are replaced by the
  * types whose rules match the series' first image. `running` is true from the request until the queue is empty
  * (`GET /seriestypes/rules/updatestatus`).
+ *
+ * Reading the first image and evaluating the rules is CPU work done in a worker (`match`, the engine passes the
+ * pool's `seriesTypes.match` job); the assignments are written here, on the main thread.
  */
 import type { LogStore } from '../log/log-store.js';
 import type { FileStore } from '../storage/file-store.js';
-import { matchingSeriesTypes, readStoredFile } from './rule-evaluation.js';
-import type { AttributeReader } from './rule-evaluation.js';
 import type { RuleWithAttributes, SeriesTypeStore } from './series-type-store.js';
+
+/** The ids of the series types whose rules match the stored file at `path`. */
+export type MatchStoredFile = (
+  path: string,
+  rulesByType: ReadonlyMap<number, readonly RuleWithAttributes[]>,
+) => Promise<number[]>;
 
 const BATCH = 200;
 
@@ -23,7 +30,7 @@ export class SeriesTypeUpdater {
     private readonly store: SeriesTypeStore,
     private readonly files: FileStore,
     private readonly log: LogStore,
-    private readonly readFile: (path: string) => Promise<AttributeReader> = readStoredFile,
+    private readonly match: MatchStoredFile,
   ) {}
 
   get running(): boolean {
@@ -110,9 +117,9 @@ export class SeriesTypeUpdater {
       }
       const imageId = this.store.firstImageId(seriesId);
       if (imageId === undefined) return; // the series is gone; its assignments went with it
-      const reader = await this.readFile(this.files.pathOf(imageId));
+      const matching = await this.match(this.files.pathOf(imageId), rules);
       if (this.stopped) return;
-      this.store.replaceAssignments(seriesId, matchingSeriesTypes(rules, reader));
+      this.store.replaceAssignments(seriesId, matching);
     } catch (e) {
       if (this.stopped) return;
       try {

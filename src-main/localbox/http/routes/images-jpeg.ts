@@ -1,9 +1,7 @@
 /** `POST /images/jpeg?studyid=&description=` (BEHAVIOR.md §10.10): 201 with the new Secondary Capture image. */
-import { readFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { MESSAGES } from '../../../slicebox/types.js';
 import type { Engine } from '../../engine.js';
-import { buildSecondaryCapture } from '../../jpeg/secondary-capture.js';
+import { newTempPath } from '../../storage/temp-path.js';
 import { caller } from '../auth.js';
 import { receiveUpload } from '../bodies.js';
 import { HttpError } from '../errors.js';
@@ -25,14 +23,26 @@ export function registerImageJpegRoutes(routes: Routes, engine: Engine): void {
       const user = caller(request);
 
       const upload = await receiveUpload(request, engine.files);
-      let dicom: Uint8Array;
+      // The Secondary Capture object is built in a worker and written (flushed) to a new temp file.
+      const tempPath = newTempPath(engine.files);
       try {
-        const jpeg = await readFile(upload.tempPath);
-        dicom = buildSecondaryCapture({ jpeg, patient, study, seriesDescription: description });
+        await engine.codec.run(
+          'jpeg.secondaryCapture',
+          {
+            jpegPath: upload.tempPath,
+            outPath: tempPath,
+            patient,
+            study,
+            seriesDescription: description,
+          },
+          { label: `JPEG for study ${studyId}` },
+        );
+      } catch (e) {
+        await engine.files.discardTemp(tempPath);
+        throw e;
       } finally {
         await engine.files.discardTemp(upload.tempPath);
       }
-      const tempPath = await engine.files.writeTemp(Readable.from([Buffer.from(dicom)]));
       const result = await engine.ingest.ingest(tempPath, {
         source: { sourceType: 'user', sourceName: user.user, sourceId: user.id },
         sopClasses: 'image-data-and-extended',

@@ -1,20 +1,16 @@
 /**
- * Image inspection and rendering (BEHAVIOR.md §10.5-10.7), wired to the rendering library: the stored file is
- * read and handed to `readAttributes`, `readImageInformation` or `renderPng`.
+ * Image inspection and rendering (BEHAVIOR.md §10.5-10.7): the stored file is read and handed to
+ * `readAttributes`, `readImageInformation` or `renderPng` in a worker (codec/jobs.ts `render.*`).
+ *
+ * A file the attribute reader cannot parse is 400 `Invalid DICOM data: …` (§4.4); every rendering failure is
+ * 501 (§10.7) — with Akka's default text, or, when a budget stopped the rendering (decoded size, inflated size,
+ * time or memory limit), with the text that names the limit (DECISIONS.md).
  */
-import { readFile } from 'node:fs/promises';
 import type { FastifyRequest } from 'fastify';
 import { MESSAGES } from '../../../slicebox/types.js';
-import { DicomError } from '../../dicom/errors.js';
+import { BudgetError } from '../../codec/budgets.js';
 import type { Engine } from '../../engine.js';
-import {
-  DicomReadError,
-  readAttributes,
-  readImageInformation,
-  renderPng,
-  RenderError,
-} from '../../rendering/index.js';
-import { FileNotFound } from '../../system/errors.js';
+import { RenderError } from '../../rendering/index.js';
 import { HttpError } from '../errors.js';
 import { param, pathId } from '../query.js';
 import { sendJson, sendText } from '../replies.js';
@@ -38,43 +34,33 @@ export function intParam(request: FastifyRequest, name: string, fallback: number
   return n;
 }
 
-/** The stored bytes of an image: 404 for an unknown image, 404 `File not found` for a row without file. */
-async function storedBytes(engine: Engine, id: number): Promise<Buffer> {
+/**
+ * The stored file of an image: 404 for an unknown image. A row without file is 404 `File not found` (FileNotFound
+ * raised by the job that reads it).
+ */
+function storedPath(engine: Engine, id: number): string {
   if (!engine.metadata.image(id)) throw new HttpError(404, MESSAGES.notFound);
-  const path = engine.files.pathOf(id);
-  try {
-    return await readFile(path);
-  } catch {
-    throw new FileNotFound(path);
-  }
-}
-
-/** A stored file the reader cannot parse is reported as DICOM failure (400, §4.4). */
-function readOrFail<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (e) {
-    if (e instanceof DicomReadError) throw new DicomError(e.message);
-    throw e;
-  }
+  return engine.files.pathOf(id);
 }
 
 export function registerImageRenderRoutes(routes: Routes, engine: Engine): void {
   routes.add('GET', `/api/images/${ID}/attributes`, 'user', async (request, reply) => {
-    const bytes = await storedBytes(engine, pathId(request));
+    const id = pathId(request);
+    const path = storedPath(engine, id);
     return sendJson(
       reply,
       200,
-      readOrFail(() => readAttributes(bytes)),
+      await engine.codec.run('render.attributes', { path }, { label: `image ${id}` }),
     );
   });
 
   routes.add('GET', `/api/images/${ID}/imageinformation`, 'user', async (request, reply) => {
-    const bytes = await storedBytes(engine, pathId(request));
+    const id = pathId(request);
+    const path = storedPath(engine, id);
     return sendJson(
       reply,
       200,
-      readOrFail(() => readImageInformation(bytes)),
+      await engine.codec.run('render.imageInformation', { path }, { label: `image ${id}` }),
     );
   });
 
@@ -84,17 +70,28 @@ export function registerImageRenderRoutes(routes: Routes, engine: Engine): void 
     const windowMin = intParam(request, 'windowmin', 0);
     const windowMax = intParam(request, 'windowmax', 0);
     const imageHeight = intParam(request, 'imageheight', 0);
-    const bytes = await storedBytes(engine, id);
-    let png: Buffer;
+    const path = storedPath(engine, id);
+    let png: Uint8Array;
     try {
-      png = await renderPng(bytes, { frameNumber, windowMin, windowMax, imageHeight });
+      ({ png } = await engine.codec.run(
+        'render.png',
+        { path, options: { frameNumber, windowMin, windowMax, imageHeight } },
+        { label: `image ${id}` },
+      ));
     } catch (e) {
       if (e instanceof RenderError) {
         request.log.info({ imageId: id, code: e.code }, `PNG rendering failed: ${e.message}`);
         return sendText(reply, 501, NOT_IMPLEMENTED);
       }
+      if (e instanceof BudgetError) {
+        request.log.info({ imageId: id, code: e.code }, `PNG rendering stopped: ${e.message}`);
+        return sendText(reply, 501, `Image ${id} cannot be rendered: ${e.message}`);
+      }
       throw e;
     }
-    return reply.code(200).type('image/png').send(png);
+    return reply
+      .code(200)
+      .type('image/png')
+      .send(Buffer.from(png.buffer, png.byteOffset, png.byteLength));
   });
 }
