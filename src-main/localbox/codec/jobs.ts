@@ -16,6 +16,7 @@ import type { Patient, Study } from '../../slicebox/types.js';
 import {
   DicomParseError,
   NoSuchOptionError,
+  previewAnonymization,
   UnsupportedOptionError,
   anonymizationKeyValues,
   anonymizeDataset,
@@ -24,6 +25,7 @@ import {
   reverseKeyValues,
 } from '../anonymization/index.js';
 import type {
+  AnonymizationPreview,
   KeyLevel,
   KeyMatch,
   NewKeyData,
@@ -268,6 +270,37 @@ export const JOBS = {
     if (input.outPath !== undefined) await writeSynced(input.outPath, result.bytes, 'wx');
     else out.bytes = result.bytes;
     return out;
+  },
+
+  /**
+   * The privacy preview of a stored file (desktop extension, DECISIONS.md "Desktop extensions"): what
+   * `anonymize.apply` would write, attribute by attribute, with the key found on the main thread; nothing is
+   * written anywhere.
+   */
+  async 'anonymize.preview'(input: {
+    path: string;
+    profile: readonly string[];
+    tagValues: readonly TagValue[];
+    force: boolean;
+    lookup?: PrefetchedKeyMatch | undefined;
+  }): Promise<AnonymizationPreview> {
+    const bytes = await readStored(input.path);
+    const keys = input.lookup
+      ? prefetchedKeyLookup(input.lookup)
+      : { findNewestByRealValues: () => undefined, findNewestByAnonymizedValues: () => undefined };
+    return withAnonymizationErrors(() =>
+      previewAnonymization(bytes, {
+        profile: input.profile,
+        keys,
+        tagValues: input.tagValues,
+        force: input.force,
+      }),
+    );
+  },
+
+  /** Whether a stored file is flagged PatientIdentityRemoved = YES (§11.1); only its head is parsed. */
+  async 'image.identityRemoved'(input: { path: string }): Promise<{ identityRemoved: boolean }> {
+    return { identityRemoved: isFlaggedAnonymous((await validateDicomFile(input.path)).dataSet) };
   },
 
   /** An uncompressed dataset re-encoded for an SCU peer that did not accept its own syntax (§17). */

@@ -14,15 +14,13 @@
  * Unknown image ids are left out of the answers. A file that cannot be read or anonymized gets `error` instead
  * of failing the whole request; a bad profile is a 400 as on the anonymization routes.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { previewAnonymization } from '../../anonymization/index.js';
+import { prefetchKeyMatch } from '../../anonymization/index.js';
 import type { AnonymizationPreview } from '../../anonymization/index.js';
 import {
   asServiceError,
   validateProfile,
 } from '../../anonymization-store/anonymization-service.js';
-import { parseDicomFile } from '../../dicom/parse.js';
 import type { Engine } from '../../engine.js';
 import { jsonBody } from '../bodies.js';
 import { sendJson } from '../replies.js';
@@ -32,7 +30,6 @@ import { ProfileSchema, TagValueSchema, profileOf, tagValuesOf } from './anonymi
 /** At most this many images per request (callers batch); previews anonymize each file twice. */
 const MAX_PREVIEW_IMAGES = 200;
 const MAX_FLAG_IMAGES = 5000;
-const PATIENT_IDENTITY_REMOVED = 'x00120062';
 
 const PreviewSchema = z.object({
   profile: ProfileSchema,
@@ -67,13 +64,22 @@ export function registerDesktopPrivacyRoutes(routes: Routes, engine: Engine): vo
       const path = stored(imageId);
       if (!path) continue;
       try {
-        const bytes = new Uint8Array(await readFile(path));
-        const preview = previewAnonymization(bytes, {
-          profile,
-          keys: engine.anonymizationKeys,
-          tagValues,
-          force: body.force,
-        });
+        // As anonymization does (anonymization-service.ts): the key's values are read in a worker, looked up
+        // here (read only), and the preview runs in a worker with that answer.
+        const label = `image ${imageId}`;
+        const { values } = await engine.codec.run(
+          'anonymize.keyValues',
+          { path, force: body.force },
+          { label },
+        );
+        const lookup = values
+          ? prefetchKeyMatch(engine.anonymizationKeys, 'real', values)
+          : undefined;
+        const preview = await engine.codec.run(
+          'anonymize.preview',
+          { path, profile, tagValues, force: body.force, lookup },
+          { label },
+        );
         out.push({ imageId, ...preview });
       } catch (e) {
         out.push({ imageId, error: reason(e) });
@@ -93,9 +99,12 @@ export function registerDesktopPrivacyRoutes(routes: Routes, engine: Engine): vo
         const path = stored(imageId);
         if (!path) continue;
         try {
-          const { dataSet } = await parseDicomFile(path);
-          const flag = dataSet.string(PATIENT_IDENTITY_REMOVED) ?? '';
-          out.push({ imageId, patientIdentityRemoved: flag.trim().toUpperCase() === 'YES' });
+          const { identityRemoved } = await engine.codec.run(
+            'image.identityRemoved',
+            { path },
+            { label: `image ${imageId}` },
+          );
+          out.push({ imageId, patientIdentityRemoved: identityRemoved });
         } catch (e) {
           out.push({ imageId, patientIdentityRemoved: false, error: reason(e) });
         }
