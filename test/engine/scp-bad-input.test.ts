@@ -8,6 +8,7 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { Image, LogEntry, ScpData } from '../../src-main/slicebox/types.js';
@@ -568,6 +569,97 @@ describe.skipIf(missing.length > 0)('the SCP under bad input', () => {
       await release(peer);
       expect(sha256(datasetBytes((await storedBytes(CT_UID))!))).toBe(sha256(CT_DATASET));
       await expectRecovered(undefined);
+    });
+  });
+
+  describe('the peer that does not wait, and valid input the checks must let through', () => {
+    test('the next C-STORE sent before the first was answered: both stored, answered in order', async () => {
+      const { peer } = await associate();
+      const mr = readFileSync(join(PYDICOM, 'MR_small.dcm'));
+      const messages = [
+        { pcId: 3, sopClass: CT_IMAGE_STORAGE, sopInstance: CT_UID, dataset: CT_DATASET },
+        {
+          pcId: 5,
+          sopClass: MR_IMAGE_STORAGE,
+          sopInstance: fileMetaOf(mr).sopInstanceUid,
+          dataset: datasetBytes(mr),
+        },
+      ];
+      const bytes = messages.flatMap((m, i) => {
+        const command = cStoreRq({ ...m, messageId: i + 1 });
+        const out = [pData({ pcId: m.pcId, value: command, command: true })];
+        for (let at = 0; at < m.dataset.length; at += 16000) {
+          const value = m.dataset.subarray(at, at + 16000);
+          out.push(pData({ pcId: m.pcId, value, last: at + 16000 >= m.dataset.length }));
+        }
+        return out;
+      });
+      // Both messages in one write: the second arrives while the first is being stored.
+      await peer.write(Buffer.concat(bytes));
+      expect(await responseStatus(peer)).toBe(0);
+      expect(await responseStatus(peer)).toBe(0);
+      await release(peer);
+      expect(sha256(datasetBytes((await storedBytes(CT_UID))!))).toBe(sha256(CT_DATASET));
+      const storedMr = await storedBytes(fileMetaOf(mr).sopInstanceUid);
+      expect(sha256(datasetBytes(storedMr!))).toBe(sha256(datasetBytes(mr)));
+      await expectRecovered(undefined);
+    });
+
+    test('Implicit VR, Explicit VR big endian and deflated datasets are stored (the checks read each syntax)', async () => {
+      const US_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.6.1';
+      const BIG_ENDIAN = '1.2.840.10008.1.2.2';
+      const DEFLATED = '1.2.840.10008.1.2.1.99';
+      const { peer, ac } = await associate([
+        { id: 11, abstractSyntax: MR_IMAGE_STORAGE, transferSyntaxes: [IMPLICIT_LE] },
+        { id: 13, abstractSyntax: MR_IMAGE_STORAGE, transferSyntaxes: [BIG_ENDIAN] },
+        { id: 15, abstractSyntax: US_IMAGE_STORAGE, transferSyntaxes: [BIG_ENDIAN] },
+        { id: 17, abstractSyntax: MR_IMAGE_STORAGE, transferSyntaxes: [DEFLATED] },
+      ]);
+      expect([...ac.contexts.values()].map((c) => c.result)).toEqual([0, 0, 0, 0]);
+      const mrImplicit = datasetBytes(MR_IMPLICIT);
+      const mrBig = datasetBytes(readFileSync(join(PYDICOM, 'MR_small_bigendian.dcm')));
+      const usBigFile = readFileSync(join(PYDICOM, 'ExplVR_BigEnd.dcm'));
+      const mrUid = fileMetaOf(MR_IMPLICIT).sopInstanceUid;
+      const cases = [
+        { pcId: 11, sopClass: MR_IMAGE_STORAGE, sopInstance: mrUid, dataset: mrImplicit, ts: IMPLICIT_LE },
+        { pcId: 13, sopClass: MR_IMAGE_STORAGE, sopInstance: mrUid, dataset: mrBig, ts: BIG_ENDIAN },
+        {
+          pcId: 15,
+          sopClass: US_IMAGE_STORAGE,
+          sopInstance: fileMetaOf(usBigFile).sopInstanceUid,
+          dataset: datasetBytes(usBigFile),
+          ts: BIG_ENDIAN,
+        },
+        {
+          pcId: 17,
+          sopClass: MR_IMAGE_STORAGE,
+          sopInstance: mrUid,
+          dataset: deflateRawSync(datasetBytes(readFileSync(join(PYDICOM, 'MR_small.dcm')))),
+          ts: DEFLATED,
+        },
+      ];
+      for (const c of cases) {
+        expect(await storeRaw(peer, c), c.ts).toBe(0);
+        const stored = await storedBytes(c.sopInstance);
+        expect(stored, `${c.ts} on context ${c.pcId}`).toBeDefined();
+        expect(fileMetaOf(stored!).transferSyntaxUid).toBe(c.ts);
+        // Deflated data is inflated and deflated again by the ingest (§6.2): compare the bytes of the others.
+        if (c.ts !== DEFLATED) expect(sha256(datasetBytes(stored!))).toBe(sha256(c.dataset));
+      }
+      await release(peer);
+      expect((await scpLog()).filter((l) => l.id > markId)).toEqual([]);
+      await expectRecovered(undefined);
+    });
+
+    test('a C-FIND-RQ (not offered by this SCP) → A-ABORT', async () => {
+      const { peer } = await associate();
+      const find = cStoreRq({ sopClass: CT_IMAGE_STORAGE, sopInstance: '1.2.3' });
+      // Same command set with CommandField C-FIND-RQ (0x0020).
+      const at = find.indexOf(Buffer.from([0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00]));
+      find.writeUInt16LE(0x0020, at + 8);
+      await peer.write(pData({ pcId: 3, value: find, command: true }));
+      await expectAborted(peer);
+      await expectRecovered(/C-FIND-RQ is not supported by this SCP/);
     });
   });
 

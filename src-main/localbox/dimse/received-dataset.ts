@@ -1,6 +1,6 @@
 /**
- * Does a dataset received by C-STORE match its request? Read from the head of the temp file (the Part 10 header
- * the SCP wrote, then the dataset as received) before the file goes to the shared ingest:
+ * Does a dataset received by C-STORE match its request? Judged from its first bytes (kept in memory as they
+ * arrive) before the temp file goes to the shared ingest:
  *
  * * it is encoded in the transfer syntax accepted for its presentation context: the first element is read in
  *   that syntax and must make sense (an Explicit VR element has a VR; an Implicit VR element does not look like
@@ -10,19 +10,20 @@
  * * its SOP Class UID (0008,0016) and SOP Instance UID (0008,0018) are the request's affected ones. The file meta
  *   information is written from the request, so a mismatch would store a file that contradicts itself.
  *
- * Only the top-level elements of group 0008 are walked (sequences skipped by their lengths or delimiters), in at
- * most the first MiB of the dataset (inflated first for Deflated Explicit VR LE). When the walk cannot finish
- * (unusual layout, very long sequences) the UIDs are not judged here and the ingest has the last word.
+ * Only the top-level elements of group 0008 are walked (sequences skipped by their lengths or delimiters), in the
+ * first DATASET_HEAD_BYTES of the dataset (inflated first for Deflated Explicit VR LE). When the walk cannot finish
+ * (truncated data, an unusual layout, very long sequences) the UIDs are not judged here and the ingest, which
+ * reads the whole file, has the last word.
  */
-import { open } from 'node:fs/promises';
 import { constants, inflateRawSync } from 'node:zlib';
 import { TransferSyntax } from '../dicom/uids.js';
 import { LONG_VRS } from '../dicom/vr.js';
-import { parseFileMeta } from './part10.js';
 
-const HEAD_BYTES = 1024 * 1024;
-/** Room for the file meta information in front of the dataset. */
-const META_BYTES = 16 * 1024;
+/** Bytes of a dataset kept for the check: group 0008 ends long before in any real dataset. */
+export const DATASET_HEAD_BYTES = 64 * 1024;
+/** Inflated bytes looked at for a deflated dataset, and the compressed prefixes tried (512 B cannot exceed it). */
+const INFLATED_HEAD_BYTES = 1024 * 1024;
+const INFLATE_PREFIXES = [512, 8192, DATASET_HEAD_BYTES];
 const MAX_SEQUENCE_DEPTH = 16;
 
 /** Every VR of PS3.5 §6.2. */
@@ -162,7 +163,8 @@ function sopUids(b: Buffer, enc: Encoding): { sopClassUid: string; sopInstanceUi
   const found = { sopClassUid: '', sopInstanceUid: '' };
   let pos = 0;
   for (;;) {
-    if (pos >= b.length) return found;
+    // Data that ends before an element past (0008,0018): maybe truncated, maybe a head too short; no verdict.
+    if (pos >= b.length) throw new RangeError('the data ends in group 0008');
     const h = headerAt(b, pos, enc);
     if (h.group > 0x0008 || (h.group === 0x0008 && h.element > 0x0018)) return found;
     if (h.length < 0) {
@@ -183,41 +185,40 @@ function sopUids(b: Buffer, enc: Encoding): { sopClassUid: string; sopInstanceUi
   }
 }
 
-/** Up to the first HEAD_BYTES of the dataset after the file meta information (written by the SCP: small). */
-async function readHead(path: string): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(META_BYTES + HEAD_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const bytes = buffer.subarray(0, bytesRead);
-    const meta = parseFileMeta(bytes);
-    if (meta === 'need-more') return Buffer.alloc(0);
-    return bytes.subarray(meta.datasetOffset, meta.datasetOffset + HEAD_BYTES);
-  } finally {
-    await handle.close();
+/**
+ * The start of a deflated dataset, inflated from growing prefixes of `head` while the output stays within
+ * INFLATED_HEAD_BYTES (a deflate bomb inflates far beyond from a few KiB); the problem when it is not deflate data.
+ */
+function inflateHead(head: Buffer): Buffer | string | undefined {
+  let out: Buffer | undefined;
+  for (const n of INFLATE_PREFIXES) {
+    try {
+      out = inflateRawSync(head.subarray(0, n), {
+        finishFlush: constants.Z_SYNC_FLUSH,
+        maxOutputLength: INFLATED_HEAD_BYTES,
+      });
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return out;
+      return `the dataset cannot be inflated (Deflated Explicit VR Little Endian): ${(e as Error).message}`;
+    }
+    if (n >= head.length) break;
   }
+  return out;
 }
 
 /**
- * The problem with the dataset in the temp file at `path` received for `request` (the accepted transfer syntax
- * is the file meta's), or undefined when it matches or cannot be judged here.
+ * The problem with a dataset received for `request` (its affected UIDs and the transfer syntax accepted for its
+ * presentation context), judged from `datasetHead`, its first bytes as received; undefined when it matches or
+ * cannot be judged here.
  */
-export async function receivedDatasetProblem(
-  path: string,
-  request: StoreRequest,
-): Promise<string | undefined> {
-  let head = await readHead(path);
+export function receivedDatasetProblem(datasetHead: Buffer, request: StoreRequest): string | undefined {
+  let head = datasetHead;
   const syntax = request.transferSyntaxUid;
   if (syntax === TransferSyntax.DeflatedExplicitVrLittleEndian) {
-    try {
-      const inflated = inflateRawSync(head, {
-        finishFlush: constants.Z_SYNC_FLUSH,
-        maxOutputLength: HEAD_BYTES,
-      });
-      head = inflated;
-    } catch (e) {
-      return `the dataset cannot be inflated (Deflated Explicit VR Little Endian): ${(e as Error).message}`;
-    }
+    const inflated = inflateHead(head);
+    if (typeof inflated === 'string') return inflated;
+    if (inflated === undefined) return undefined;
+    head = inflated;
   }
   const enc = encodingOf(syntax);
   const wrong = encodingProblem(head, enc);

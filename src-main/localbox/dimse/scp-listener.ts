@@ -42,7 +42,7 @@ import {
   installPduReader,
 } from './fast-path.js';
 import { fileMetaHeader } from './part10.js';
-import { receivedDatasetProblem } from './received-dataset.js';
+import { DATASET_HEAD_BYTES, receivedDatasetProblem } from './received-dataset.js';
 import { MAX_ASSOCIATE_RQ_BYTES, resolveScpLimits, seconds } from './scp-limits.js';
 import type { ScpLimits } from './scp-limits.js';
 import {
@@ -123,6 +123,11 @@ async function writeFully(handle: FileHandle, buffers: Buffer[]): Promise<void> 
 class TempFileSink extends Writable {
   error: Error | undefined;
   private handle: FileHandle | undefined;
+  /** Header bytes still to pass before the dataset starts. */
+  private headerLeft: number;
+  /** Copies of the first DATASET_HEAD_BYTES of the dataset (for received-dataset.ts). */
+  private headParts: Buffer[] = [];
+  private headLength = 0;
 
   constructor(
     readonly path: string,
@@ -130,7 +135,25 @@ class TempFileSink extends Writable {
   ) {
     // Not auto-destroyed on finish: the finished file is handed over to the ingest.
     super({ autoDestroy: false });
+    this.headerLeft = header.length;
     this.write(header);
+  }
+
+  /** The first bytes of the dataset as received (at most DATASET_HEAD_BYTES). */
+  get datasetHead(): Buffer {
+    return Buffer.concat(this.headParts, this.headLength);
+  }
+
+  private keepHead(buffers: Buffer[]): void {
+    for (const b of buffers) {
+      if (this.headLength >= DATASET_HEAD_BYTES) return;
+      const skip = Math.min(this.headerLeft, b.length);
+      this.headerLeft -= skip;
+      const part = b.subarray(skip, skip + DATASET_HEAD_BYTES - this.headLength);
+      if (part.length === 0) continue;
+      this.headParts.push(Buffer.from(part));
+      this.headLength += part.length;
+    }
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
@@ -162,6 +185,7 @@ class TempFileSink extends Writable {
   }
 
   private writeAll(buffers: Buffer[], callback: () => void): void {
+    this.keepHead(buffers);
     const handle = this.handle;
     if (!handle || this.error) return callback();
     writeFully(handle, buffers).then(
@@ -225,6 +249,8 @@ function receiver(): ScpConstructor {
       readonly failure: Error | undefined,
       /** The transfer syntax accepted for its presentation context (the one in the temp file's meta). */
       readonly acceptedSyntax: string,
+      /** The first bytes of the dataset. */
+      readonly head: Buffer,
     ) {
       super({});
     }
@@ -465,7 +491,12 @@ function receiver(): ScpConstructor {
       const done = (): void => {
         if (this.sink === sink) this.sink = undefined;
         callback(
-          new ReceivedDataset(sink.path, sink.error, context.getAcceptedTransferSyntaxUid() ?? ''),
+          new ReceivedDataset(
+            sink.path,
+            sink.error,
+            context.getAcceptedTransferSyntaxUid() ?? '',
+            sink.datasetHead,
+          ),
         );
       };
       if (sink.writableFinished) done();
@@ -500,7 +531,7 @@ function receiver(): ScpConstructor {
       if (!(dataset instanceof ReceivedDataset)) return failed('no data received');
       try {
         if (dataset.failure) throw dataset.failure;
-        const problem = await receivedDatasetProblem(dataset.tempPath, {
+        const problem = receivedDatasetProblem(dataset.head, {
           sopClassUid: request.getAffectedSopClassUid(),
           sopInstanceUid: uid,
           transferSyntaxUid: dataset.acceptedSyntax,
