@@ -133,8 +133,10 @@ class TempFileSink extends Writable {
     readonly path: string,
     header: Buffer,
   ) {
-    // Not auto-destroyed on finish: the finished file is handed over to the ingest.
-    super({ autoDestroy: false });
+    // Not auto-destroyed on finish: the finished file is handed over to the ingest. The high-water mark is the
+    // receiver's backpressure bound (see `gate`): below it dcmjs-dimse never waits for 'drain' in the middle of
+    // a P-DATA-TF, so a C-STORE's first bytes do not wait for the temp file to be opened.
+    super({ autoDestroy: false, highWaterMark: SINK_HIGH_WATER_BYTES });
     this.headerLeft = header.length;
     this.write(header);
   }
@@ -339,7 +341,7 @@ function receiver(): ScpConstructor {
       if (this.storeAnswered) return this.storeAnswered.promise;
       const sink = this.sink;
       // The disk is slower than the peer: wait until the temp file has caught up (the socket pauses meanwhile).
-      if (sink && sink.writableLength > SINK_HIGH_WATER_BYTES) {
+      if (sink && sink.writableNeedDrain) {
         return new Promise((resolve) => {
           sink.once('drain', resolve);
           sink.once('close', resolve);
