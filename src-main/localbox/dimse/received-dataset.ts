@@ -19,11 +19,11 @@ import { constants, inflateRawSync } from 'node:zlib';
 import { TransferSyntax } from '../dicom/uids.js';
 import { LONG_VRS } from '../dicom/vr.js';
 
-/** Bytes of a dataset kept for the check: group 0008 ends long before in any real dataset. */
-export const DATASET_HEAD_BYTES = 64 * 1024;
+/** Bytes of a dataset kept for the check: (0008,0018) comes within the first few hundred in real datasets. */
+export const DATASET_HEAD_BYTES = 16 * 1024;
 /** Inflated bytes looked at for a deflated dataset, and the compressed prefixes tried (512 B cannot exceed it). */
 const INFLATED_HEAD_BYTES = 1024 * 1024;
-const INFLATE_PREFIXES = [512, 8192, DATASET_HEAD_BYTES];
+const INFLATE_PREFIXES = [512, 4096, DATASET_HEAD_BYTES];
 const MAX_SEQUENCE_DEPTH = 16;
 
 /** Every VR of PS3.5 §6.2. */

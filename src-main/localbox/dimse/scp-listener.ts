@@ -125,7 +125,7 @@ class TempFileSink extends Writable {
   private handle: FileHandle | undefined;
   /** Header bytes still to pass before the dataset starts. */
   private headerLeft: number;
-  /** Copies of the first DATASET_HEAD_BYTES of the dataset (for received-dataset.ts). */
+  /** The first DATASET_HEAD_BYTES of the dataset (for received-dataset.ts). */
   private headParts: Buffer[] = [];
   private headLength = 0;
 
@@ -143,7 +143,9 @@ class TempFileSink extends Writable {
 
   /** The first bytes of the dataset as received (at most DATASET_HEAD_BYTES). */
   get datasetHead(): Buffer {
-    return Buffer.concat(this.headParts, this.headLength);
+    return this.headParts.length === 1
+      ? this.headParts[0]!
+      : Buffer.concat(this.headParts, this.headLength);
   }
 
   private keepHead(buffers: Buffer[]): void {
@@ -153,7 +155,8 @@ class TempFileSink extends Writable {
       this.headerLeft -= skip;
       const part = b.subarray(skip, skip + DATASET_HEAD_BYTES - this.headLength);
       if (part.length === 0) continue;
-      this.headParts.push(Buffer.from(part));
+      // A view: received chunks are never reused.
+      this.headParts.push(part);
       this.headLength += part.length;
     }
   }
