@@ -184,7 +184,7 @@ export function cStoreRq(o: { sopClass: string; sopInstance: string; messageId?:
 /** The elements of a command set (group 0000, Implicit VR LE): tag → value. */
 export function readCommand(bytes: Buffer): Map<number, Buffer> {
   const out = new Map<number, Buffer>();
-  for (let at = 0; at + 8 <= bytes.length; ) {
+  for (let at = 0; at + 8 <= bytes.length;) {
     const tag = bytes.readUInt16LE(at + 2);
     const length = bytes.readUInt32LE(at + 4);
     out.set(tag, bytes.subarray(at + 8, at + 8 + length));
@@ -204,9 +204,11 @@ export interface ReceivedPdu {
 }
 
 /** PDV values of a P-DATA-TF body. */
-export function pdvsOf(body: Buffer): Array<{ pcId: number; command: boolean; last: boolean; value: Buffer }> {
+export function pdvsOf(
+  body: Buffer,
+): Array<{ pcId: number; command: boolean; last: boolean; value: Buffer }> {
   const out = [];
-  for (let at = 0; at + 6 <= body.length; ) {
+  for (let at = 0; at + 6 <= body.length;) {
     const length = body.readUInt32BE(at);
     out.push({
       pcId: body[at + 4]!,
@@ -226,7 +228,7 @@ export function readAssociateAc(body: Buffer): {
 } {
   const contexts = new Map<number, { result: number; transferSyntax: string }>();
   let maxPduLength: number | undefined;
-  for (let at = 68; at + 4 <= body.length; ) {
+  for (let at = 68; at + 4 <= body.length;) {
     const type = body[at]!;
     const length = body.readUInt16BE(at + 2);
     const value = body.subarray(at + 4, at + 4 + length);
@@ -237,7 +239,7 @@ export function readAssociateAc(body: Buffer): {
         transferSyntax: value.toString('latin1', 8, 8 + tsLength).replace(/\0+$/, ''),
       });
     } else if (type === 0x50) {
-      for (let u = 0; u + 4 <= value.length; ) {
+      for (let u = 0; u + 4 <= value.length;) {
         const subLength = value.readUInt16BE(u + 2);
         if (value[u] === 0x51) maxPduLength = value.readUInt32BE(u + 4);
         u += 4 + subLength;

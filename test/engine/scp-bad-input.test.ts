@@ -12,7 +12,15 @@ import { deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { Image, LogEntry, ScpData } from '../../src-main/slicebox/types.js';
-import { datasetBytes, fileMetaOf, freePort, missingDcmtkTools, postJson, run, waitFor } from './dimse-support.js';
+import {
+  datasetBytes,
+  fileMetaOf,
+  freePort,
+  missingDcmtkTools,
+  postJson,
+  run,
+  waitFor,
+} from './dimse-support.js';
 import {
   abortPdu,
   associateRq,
@@ -132,7 +140,13 @@ describe.skipIf(missing.length > 0)('the SCP under bad input', () => {
   /** A C-STORE in PDUs of at most `fragment` value bytes; resolves with the response status. */
   async function storeRaw(
     peer: RawPeer,
-    o: { pcId?: number; sopClass?: string; sopInstance?: string; dataset?: Buffer; fragment?: number },
+    o: {
+      pcId?: number;
+      sopClass?: string;
+      sopInstance?: string;
+      dataset?: Buffer;
+      fragment?: number;
+    },
   ): Promise<number | undefined> {
     const pcId = o.pcId ?? 3;
     const dataset = o.dataset ?? CT_DATASET;
@@ -204,7 +218,15 @@ describe.skipIf(missing.length > 0)('the SCP under bad input', () => {
 
     const echo = await run('echoscu', ['-aet', 'GOOD', '-aec', AE, '127.0.0.1', `${scp.port}`]);
     expect(echo.code, echo.stderr + echo.stdout).toBe(0);
-    const send = await run('dcmsend', ['-aet', 'GOOD', '-aec', AE, '127.0.0.1', `${scp.port}`, CT_FILE]);
+    const send = await run('dcmsend', [
+      '-aet',
+      'GOOD',
+      '-aec',
+      AE,
+      '127.0.0.1',
+      `${scp.port}`,
+      CT_FILE,
+    ]);
     expect(send.code, send.stderr + send.stdout).toBe(0);
     const stored = await storedBytes(CT_UID);
     expect(stored, 'the good image is stored').toBeDefined();
@@ -267,7 +289,11 @@ describe.skipIf(missing.length > 0)('the SCP under bad input', () => {
     test('garbage items inside the A-ASSOCIATE-RQ → A-ABORT', async () => {
       const peer = await open();
       const good = associateRq({ called: AE, contexts: CONTEXTS });
-      const body = Buffer.concat([good.subarray(6), Buffer.from([0xee, 0, 0, 40]), Buffer.alloc(40, 0xff)]);
+      const body = Buffer.concat([
+        good.subarray(6),
+        Buffer.from([0xee, 0, 0, 40]),
+        Buffer.alloc(40, 0xff),
+      ]);
       await peer.write(pdu(PduType.AssociateRq, body));
       await expectAborted(peer);
       await expectRecovered(/item/i);
@@ -293,7 +319,9 @@ describe.skipIf(missing.length > 0)('the SCP under bad input', () => {
     test('a PDV whose length runs beyond its PDU → A-ABORT', async () => {
       const { peer } = await associate();
       const command = cEchoRq();
-      await peer.write(pData({ pcId: 1, value: command, command: true, itemLength: command.length + 200 }));
+      await peer.write(
+        pData({ pcId: 1, value: command, command: true, itemLength: command.length + 200 }),
+      );
       await expectAborted(peer);
       await expectRecovered(/PDV.*beyond/i);
     });
@@ -373,7 +401,13 @@ describe.skipIf(missing.length > 0)('the SCP under bad input', () => {
       expect(await storeRaw(peer, { fragment: OUR_MAX_PDU - 6 })).toBe(0);
       // ...one PDU larger than announced is refused.
       const value = Buffer.alloc(OUR_MAX_PDU, 0);
-      await peer.write(pData({ pcId: 3, value: cStoreRq({ sopClass: CT_IMAGE_STORAGE, sopInstance: '1.2.3' }), command: true }));
+      await peer.write(
+        pData({
+          pcId: 3,
+          value: cStoreRq({ sopClass: CT_IMAGE_STORAGE, sopInstance: '1.2.3' }),
+          command: true,
+        }),
+      );
       await peer.write(pData({ pcId: 3, value, last: true }));
       await expectAborted(peer);
       await expectRecovered(/more than the 262144/i);
@@ -396,7 +430,9 @@ describe.skipIf(missing.length > 0)('the SCP under bad input', () => {
       const command = cStoreRq({ sopClass: CT_IMAGE_STORAGE, sopInstance: CT_UID });
       const first = pData({ pcId: 3, value: CT_DATASET.subarray(0, 16000), last: false });
       await peer.write(Buffer.concat([pData({ pcId: 3, value: command, command: true }), first]));
-      await peer.write(pData({ pcId: 3, value: CT_DATASET.subarray(16000, 32000), last: false }).subarray(0, 5000));
+      await peer.write(
+        pData({ pcId: 3, value: CT_DATASET.subarray(16000, 32000), last: false }).subarray(0, 5000),
+      );
       peer.destroy();
       await expectRecovered(/closed by the peer .*during the C-STORE of 1\.3\.6\.1\.4\.1\.5962/i);
       expect(await storedBytes(CT_UID)).toBeUndefined();
@@ -420,7 +456,11 @@ describe.skipIf(missing.length > 0)('the SCP under bad input', () => {
     test('the socket closed after the command, before the dataset', async () => {
       const { peer } = await associate();
       await peer.write(
-        pData({ pcId: 3, value: cStoreRq({ sopClass: CT_IMAGE_STORAGE, sopInstance: CT_UID }), command: true }),
+        pData({
+          pcId: 3,
+          value: cStoreRq({ sopClass: CT_IMAGE_STORAGE, sopInstance: CT_UID }),
+          command: true,
+        }),
       );
       await new Promise((r) => setTimeout(r, 100));
       peer.destroy();
@@ -516,7 +556,9 @@ describe.skipIf(missing.length > 0)('the SCP under bad input', () => {
       const { peer } = await associate();
       const dataset = datasetBytes(MR_IMPLICIT);
       const uid = fileMetaOf(MR_IMPLICIT).sopInstanceUid;
-      expect(await storeRaw(peer, { pcId: 5, sopClass: MR_IMAGE_STORAGE, sopInstance: uid, dataset })).toBe(0);
+      expect(
+        await storeRaw(peer, { pcId: 5, sopClass: MR_IMAGE_STORAGE, sopInstance: uid, dataset }),
+      ).toBe(0);
       await release(peer);
       expect(await images()).toEqual([]);
       await expectRecovered(/not encoded in Explicit VR Little Endian/i);
@@ -526,7 +568,10 @@ describe.skipIf(missing.length > 0)('the SCP under bad input', () => {
       const { peer } = await associate();
       const command = cStoreRq({ sopClass: CT_IMAGE_STORAGE, sopInstance: CT_UID });
       await peer.write(pData({ pcId: 3, value: command, command: true }));
-      const fragment = Buffer.concat([CT_DATASET, Buffer.alloc(16000 - (CT_DATASET.length % 16000))]);
+      const fragment = Buffer.concat([
+        CT_DATASET,
+        Buffer.alloc(16000 - (CT_DATASET.length % 16000)),
+      ]);
       let sent = 0;
       // Up to 4 MB against a 1 MB limit; the SCP hangs up at about 1 MB.
       while (sent < 4_000_000 && !peer.closed) {
@@ -621,8 +666,20 @@ describe.skipIf(missing.length > 0)('the SCP under bad input', () => {
       const usBigFile = readFileSync(join(PYDICOM, 'ExplVR_BigEnd.dcm'));
       const mrUid = fileMetaOf(MR_IMPLICIT).sopInstanceUid;
       const cases = [
-        { pcId: 11, sopClass: MR_IMAGE_STORAGE, sopInstance: mrUid, dataset: mrImplicit, ts: IMPLICIT_LE },
-        { pcId: 13, sopClass: MR_IMAGE_STORAGE, sopInstance: mrUid, dataset: mrBig, ts: BIG_ENDIAN },
+        {
+          pcId: 11,
+          sopClass: MR_IMAGE_STORAGE,
+          sopInstance: mrUid,
+          dataset: mrImplicit,
+          ts: IMPLICIT_LE,
+        },
+        {
+          pcId: 13,
+          sopClass: MR_IMAGE_STORAGE,
+          sopInstance: mrUid,
+          dataset: mrBig,
+          ts: BIG_ENDIAN,
+        },
         {
           pcId: 15,
           sopClass: US_IMAGE_STORAGE,
@@ -683,16 +740,44 @@ describe.skipIf(missing.length > 0)('the SCP under bad input', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(await storedBytes(CT_UID)).toBeDefined();
       await deleteAllImages();
-      const aborted = await run('storescu', ['-aet', 'ODD', '-aec', AE, '--abort', '127.0.0.1', `${scp.port}`, CT_FILE]);
+      const aborted = await run('storescu', [
+        '-aet',
+        'ODD',
+        '-aec',
+        AE,
+        '--abort',
+        '127.0.0.1',
+        `${scp.port}`,
+        CT_FILE,
+      ]);
       expect(aborted.code, aborted.stderr).toBe(0);
       await expectRecovered(undefined);
     });
 
     test('storescu proposing big endian first (-xb, required contexts only) and echoscu --repeat 20', async () => {
-      const r = await run('storescu', ['-aet', 'ODD', '-aec', AE, '-xb', '-R', '127.0.0.1', `${scp.port}`, CT_FILE]);
+      const r = await run('storescu', [
+        '-aet',
+        'ODD',
+        '-aec',
+        AE,
+        '-xb',
+        '-R',
+        '127.0.0.1',
+        `${scp.port}`,
+        CT_FILE,
+      ]);
       expect(r.code, r.stderr).toBe(0);
       expect(await storedBytes(CT_UID)).toBeDefined();
-      const echo = await run('echoscu', ['-aet', 'ODD', '-aec', AE, '--repeat', '20', '127.0.0.1', `${scp.port}`]);
+      const echo = await run('echoscu', [
+        '-aet',
+        'ODD',
+        '-aec',
+        AE,
+        '--repeat',
+        '20',
+        '127.0.0.1',
+        `${scp.port}`,
+      ]);
       expect(echo.code, echo.stderr).toBe(0);
       await expectRecovered(undefined);
     });
@@ -706,7 +791,12 @@ describe.skipIf(missing.length > 0)('the SCP under bad input', () => {
       const file = join(work, 'lying.dcm');
       // Same length: '1.2.840.10008.1.2' + NUL → '1.2.840.10008.1.2.1' does not fit, so rewrite the element.
       const explicitTs = Buffer.from(EXPLICIT_LE + '\0', 'latin1');
-      const rewritten = Buffer.concat([lying.subarray(0, at - 2), Buffer.from([explicitTs.length, 0]), explicitTs, lying.subarray(at + 18)]);
+      const rewritten = Buffer.concat([
+        lying.subarray(0, at - 2),
+        Buffer.from([explicitTs.length, 0]),
+        explicitTs,
+        lying.subarray(at + 18),
+      ]);
       // Fix the group length (0002,0000): +2 bytes.
       const groupLengthAt = rewritten.indexOf(Buffer.from([2, 0, 0, 0, 0x55, 0x4c, 4, 0]));
       rewritten.writeUInt32LE(rewritten.readUInt32LE(groupLengthAt + 8) + 2, groupLengthAt + 8);

@@ -72,7 +72,9 @@ describe('receivedDatasetProblem', () => {
     expect(receivedDatasetProblem(big.bytes, request(big, BIG_ENDIAN))).toBeUndefined();
     const mr = dataset('MR_small.dcm');
     const deflated = deflateRawSync(mr.bytes);
-    expect(receivedDatasetProblem(deflated.subarray(0, 4096), request(mr, DEFLATED))).toBeUndefined();
+    expect(
+      receivedDatasetProblem(deflated.subarray(0, 4096), request(mr, DEFLATED)),
+    ).toBeUndefined();
   });
 
   test('another syntax than the accepted one is named', () => {
@@ -87,22 +89,30 @@ describe('receivedDatasetProblem', () => {
       /not encoded in Explicit VR Big Endian.*not big endian/,
     );
     const big = dataset('MR_small_bigendian.dcm');
-    expect(receivedDatasetProblem(big.bytes, request(big, EXPLICIT_LE))).toMatch(/not little endian/);
-    expect(receivedDatasetProblem(Buffer.from('not deflate at all'), request(ct, DEFLATED))).toMatch(
-      /cannot be inflated/,
+    expect(receivedDatasetProblem(big.bytes, request(big, EXPLICIT_LE))).toMatch(
+      /not little endian/,
     );
-    expect(receivedDatasetProblem(Buffer.alloc(4), request(ct, EXPLICIT_LE))).toMatch(/only 4 bytes/);
+    expect(
+      receivedDatasetProblem(Buffer.from('not deflate at all'), request(ct, DEFLATED)),
+    ).toMatch(/cannot be inflated/);
+    expect(receivedDatasetProblem(Buffer.alloc(4), request(ct, EXPLICIT_LE))).toMatch(
+      /only 4 bytes/,
+    );
   });
 
   test('UIDs other than the request’s are named; without them too', () => {
     expect(
       receivedDatasetProblem(ct.bytes, { ...request(ct, EXPLICIT_LE), sopInstanceUid: '1.2.3' }),
-    ).toBe(`the dataset's SOP Instance UID ${ct.sopInstanceUid} differs from the C-STORE request's 1.2.3`);
+    ).toBe(
+      `the dataset's SOP Instance UID ${ct.sopInstanceUid} differs from the C-STORE request's 1.2.3`,
+    );
     expect(receivedDatasetProblem(ct.bytes, { ...request(ct, EXPLICIT_LE), sopClassUid: MR })).toBe(
       `the dataset's SOP Class UID ${CT_IMAGE_STORAGE} differs from the C-STORE request's ${MR}`,
     );
     const noUids = el(0x0008, 0x0020, 'DA', Buffer.from('20240101'));
-    expect(receivedDatasetProblem(noUids, request(ct, EXPLICIT_LE))).toMatch(/has no SOP Instance UID/);
+    expect(receivedDatasetProblem(noUids, request(ct, EXPLICIT_LE))).toMatch(
+      /has no SOP Instance UID/,
+    );
   });
 
   test('an undefined-length sequence before the SOP UIDs is skipped', () => {
@@ -119,15 +129,25 @@ describe('receivedDatasetProblem', () => {
       el(0x0008, 0x0018, 'UI', Buffer.from(`${uid}\0`)),
       el(0x0008, 0x0020, 'DA', Buffer.from('20240101')),
     ]);
-    const req = { sopClassUid: CT_IMAGE_STORAGE, sopInstanceUid: uid, transferSyntaxUid: EXPLICIT_LE };
+    const req = {
+      sopClassUid: CT_IMAGE_STORAGE,
+      sopInstanceUid: uid,
+      transferSyntaxUid: EXPLICIT_LE,
+    };
     expect(receivedDatasetProblem(bytes, req)).toBeUndefined();
     expect(receivedDatasetProblem(bytes, { ...req, sopInstanceUid: '9.9' })).toMatch(/differs/);
   });
 
   test('no verdict when the data ends inside group 0008; a deflate bomb is judged from its start', () => {
-    expect(receivedDatasetProblem(ct.bytes.subarray(0, 40), request(ct, EXPLICIT_LE))).toBeUndefined();
-    const bomb = deflateRawSync(Buffer.concat([ct.bytes.subarray(0, 1000), Buffer.alloc(50_000_000)]));
-    expect(receivedDatasetProblem(bomb, { ...request(ct, DEFLATED), sopInstanceUid: '1.2.3' })).toBe(
+    expect(
+      receivedDatasetProblem(ct.bytes.subarray(0, 40), request(ct, EXPLICIT_LE)),
+    ).toBeUndefined();
+    const bomb = deflateRawSync(
+      Buffer.concat([ct.bytes.subarray(0, 1000), Buffer.alloc(50_000_000)]),
+    );
+    expect(
+      receivedDatasetProblem(bomb, { ...request(ct, DEFLATED), sopInstanceUid: '1.2.3' }),
+    ).toBe(
       `the dataset's SOP Instance UID ${ct.sopInstanceUid} differs from the C-STORE request's 1.2.3`,
     );
     const allZeros = deflateRawSync(Buffer.alloc(50_000_000));
@@ -157,22 +177,37 @@ describe('checkAssociateRequest', () => {
     const body = associateRqBody({ called: 'A', contexts });
     const at = body.indexOf(Buffer.from([0x30, 0]));
     const abstract = body.subarray(at, at + 4 + body.readUInt16BE(at + 2));
-    const transfer = body.subarray(at + abstract.length, at + abstract.length + 4 + IMPLICIT_LE.length);
-    const swapped = Buffer.concat([body.subarray(0, at), transfer, abstract, body.subarray(at + abstract.length + transfer.length)]);
+    const transfer = body.subarray(
+      at + abstract.length,
+      at + abstract.length + 4 + IMPLICIT_LE.length,
+    );
+    const swapped = Buffer.concat([
+      body.subarray(0, at),
+      transfer,
+      abstract,
+      body.subarray(at + abstract.length + transfer.length),
+    ]);
     expect(problem(swapped)).toMatch(/must start with its one abstract syntax/);
     const badRole = [userItem(0x54, Buffer.from([0, 50, 0x31, 0x32]))];
-    expect(
-      problem(associateRqBody({ called: 'A', contexts, extraUserItems: badRole })),
-    ).toMatch(/sub-item 0x54 has a wrong length/);
+    expect(problem(associateRqBody({ called: 'A', contexts, extraUserItems: badRole }))).toMatch(
+      /sub-item 0x54 has a wrong length/,
+    );
     expect(problem(Buffer.concat([body, Buffer.from([0x10, 0, 0, 50])]))).toMatch(/runs beyond/);
-    expect(problem(associateRqBody({ called: 'A', contexts: [] }))).toMatch(/no presentation context/);
+    expect(problem(associateRqBody({ called: 'A', contexts: [] }))).toMatch(
+      /no presentation context/,
+    );
   });
 });
 
 describe('AssociationGuard', () => {
   const established = (): AssociationGuard => {
     const g = new AssociationGuard(1000);
-    g.established(new Map([[1, VERIFICATION], [3, CT_IMAGE_STORAGE]]));
+    g.established(
+      new Map([
+        [1, VERIFICATION],
+        [3, CT_IMAGE_STORAGE],
+      ]),
+    );
     return g;
   };
   const store = cStoreRq({ sopClass: CT_IMAGE_STORAGE, sopInstance: '1.2.3' });

@@ -37,11 +37,12 @@ function hex(type: number): string {
 /** The items of `bytes` (type, reserved, 16-bit length, value), or the problem. */
 function itemsOf(bytes: Buffer, where: string): Item[] | string {
   const items: Item[] = [];
-  for (let pos = 0; pos < bytes.length; ) {
+  for (let pos = 0; pos < bytes.length;) {
     if (pos + 4 > bytes.length) return `${where} ends inside an item header`;
     const type = bytes[pos]!;
     const end = pos + 4 + bytes.readUInt16BE(pos + 2);
-    if (end > bytes.length) return `${where} has an item of type ${hex(type)} that runs beyond its end`;
+    if (end > bytes.length)
+      return `${where} has an item of type ${hex(type)} that runs beyond its end`;
     items.push({ type, value: bytes.subarray(pos + 4, end) });
     pos = end;
   }
@@ -139,6 +140,7 @@ export function checkAssociateRequest(body: Buffer): AbortCause | undefined {
     return invalid(`${applicationContexts} application context items (one is required)`);
   if (ids.size === 0) return invalid('no presentation context is proposed');
   // Required by PS3.8, but a request without one is still understood (the default maximum PDU length applies).
-  if (userInformation > 1) return invalid(`${userInformation} user information items (one at most)`);
+  if (userInformation > 1)
+    return invalid(`${userInformation} user information items (one at most)`);
   return undefined;
 }

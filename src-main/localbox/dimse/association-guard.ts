@@ -44,7 +44,10 @@ export interface CommandFields {
 }
 
 function text(value: Buffer): string {
-  return value.toString('latin1').replace(/[\0 ]+$/, '').trim();
+  return value
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '')
+    .trim();
 }
 
 /** The fields of a command set (group 0000, Implicit VR LE) the guard needs, or the problem. */
@@ -55,7 +58,7 @@ export function readCommandFields(bytes: Buffer): CommandFields | string {
     affectedSopClassUid: '',
     affectedSopInstanceUid: '',
   };
-  for (let pos = 0; pos < bytes.length; ) {
+  for (let pos = 0; pos < bytes.length;) {
     if (pos + 8 > bytes.length) return 'the command set ends inside an element header';
     const group = bytes.readUInt16LE(pos);
     const element = bytes.readUInt16LE(pos + 2);
@@ -125,7 +128,8 @@ export class AssociationGuard {
   /** What was in progress when the association ended: a sentence fragment for the log, or undefined. */
   interrupted(): string | undefined {
     if (this.message === 'command') return 'while a DIMSE command was being received';
-    if (this.message === 'dataset') return `during the C-STORE of ${this.sopInstanceUid || '(no UID)'}`;
+    if (this.message === 'dataset')
+      return `during the C-STORE of ${this.sopInstanceUid || '(no UID)'}`;
     return undefined;
   }
 
@@ -155,7 +159,7 @@ export class AssociationGuard {
     const invalid = (message: string): AbortCause =>
       protocolError(message, AbortReason.InvalidPduParameterValue);
     if (body.length === 0) return invalid('a P-DATA-TF PDU without any PDV');
-    for (let pos = 0; pos < body.length; ) {
+    for (let pos = 0; pos < body.length;) {
       if (pos + 6 > body.length)
         return invalid(`a P-DATA-TF PDU of ${body.length} bytes ends inside a PDV header`);
       const itemLength = body.readUInt32BE(pos);
@@ -223,7 +227,8 @@ export class AssociationGuard {
       return protocolError(fields, AbortReason.InvalidPduParameterValue);
     const hasDataset = fields.dataSetType !== NO_DATASET;
     const name =
-      COMMAND_NAMES[fields.field!] ?? `DIMSE command 0x${fields.field!.toString(16).padStart(4, '0')}`;
+      COMMAND_NAMES[fields.field!] ??
+      `DIMSE command 0x${fields.field!.toString(16).padStart(4, '0')}`;
     if (fields.field === CommandField.CEchoRq) {
       if (abstractSyntax !== VERIFICATION_SOP_CLASS)
         return unexpected(`C-ECHO-RQ on presentation context ${contextId} (${abstractSyntax})`);

@@ -17,9 +17,11 @@
  *   response, e.g. an Error Comment, would also leak into later ones). The stream is dropped once the command
  *   has been handed on.
  * * Receive (`installPduReader`): dcmjs-dimse's PDU accumulator concatenates the partial PDU with every TCP chunk
- *   (a PDU larger than a chunk is copied again and again). The replacement keeps the chunks in a list, hands out
- *   PDUs that lie inside one chunk as views and copies a PDU spanning chunks once, then calls the library's own
- *   `_processPdu` as its accumulator did.
+ *   (a PDU larger than a chunk is copied again and again) and waits for whatever length a PDU header announces.
+ *   The replacement keeps the chunks in a list, hands out PDUs that lie inside one chunk as views and copies a PDU
+ *   spanning chunks once, refuses a PDU over the receiver's limit as soon as its header is read, and calls the
+ *   library's own `_processPdu` one PDU at a time, after the receiver's hooks (the SCP's guard and gate).
+ * * Timers (`disableLibraryTimers`): the SCP keeps its own per-phase timers (association-timer.ts).
  */
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';

@@ -153,8 +153,7 @@ function skipUndefined(b: Buffer, at: number, enc: Encoding, depth: number, item
     if (h.group === 0xfffe && h.element === (item ? 0xe00d : 0xe0dd)) return h.valueAt;
     if (!item && !(h.group === 0xfffe && h.element === 0xe000))
       throw new Error('a sequence holds something other than items');
-    pos =
-      h.length < 0 ? skipUndefined(b, h.valueAt, enc, depth + 1, !item) : h.valueAt + h.length;
+    pos = h.length < 0 ? skipUndefined(b, h.valueAt, enc, depth + 1, !item) : h.valueAt + h.length;
   }
 }
 
@@ -211,7 +210,10 @@ function inflateHead(head: Buffer): Buffer | string | undefined {
  * presentation context), judged from `datasetHead`, its first bytes as received; undefined when it matches or
  * cannot be judged here.
  */
-export function receivedDatasetProblem(datasetHead: Buffer, request: StoreRequest): string | undefined {
+export function receivedDatasetProblem(
+  datasetHead: Buffer,
+  request: StoreRequest,
+): string | undefined {
   let head = datasetHead;
   const syntax = request.transferSyntaxUid;
   if (syntax === TransferSyntax.DeflatedExplicitVrLittleEndian) {

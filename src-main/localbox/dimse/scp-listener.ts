@@ -292,8 +292,7 @@ function receiver(): ScpConstructor {
         maxLength: (type) => maxPduLength(type),
         accept: (pdu) => this.accept(pdu),
         gate: () => this.gate(),
-        onError: (e) =>
-          this.fail(protocolError(e.message, AbortReason.UnrecognizedPdu)),
+        onError: (e) => this.fail(protocolError(e.message, AbortReason.UnrecognizedPdu)),
       });
       installFastSend(this);
       installCommandStreamReset(this);
@@ -328,7 +327,11 @@ function receiver(): ScpConstructor {
       this.timer.touch();
       if (pdu[0] === PduType.Abort) {
         const during = this.guard.interrupted();
-        if (during) this.report('WARN', `association from ${this.peer} aborted by the peer ${during}; nothing was stored`);
+        if (during)
+          this.report(
+            'WARN',
+            `association from ${this.peer} aborted by the peer ${during}; nothing was stored`,
+          );
         this.guard.close();
       } else if (this.guard.storing) {
         // The last fragment of a C-STORE: the next PDU waits until it has been stored and answered.
@@ -376,13 +379,18 @@ function receiver(): ScpConstructor {
         return;
       }
       const message = e.message.replace(/^.*? -> /, '');
-      this.fail(protocolError(`the request cannot be processed: ${message}`, AbortReason.NotSpecified));
+      this.fail(
+        protocolError(`the request cannot be processed: ${message}`, AbortReason.NotSpecified),
+      );
     }
 
     private expired(phase: TimerPhase): void {
       const time = seconds(this.timer.durationOf(phase));
       if (phase === 'request') {
-        this.report('WARN', `connection from ${this.peerAddress} closed: no A-ASSOCIATE-RQ within ${time}`);
+        this.report(
+          'WARN',
+          `connection from ${this.peerAddress} closed: no A-ASSOCIATE-RQ within ${time}`,
+        );
         this.guard.close();
         this.socket.destroy();
       } else if (phase === 'idle') {
@@ -400,7 +408,11 @@ function receiver(): ScpConstructor {
     private closed(): void {
       this.timer.stop();
       const during = this.guard.closing ? undefined : this.guard.interrupted();
-      if (during) this.report('WARN', `association from ${this.peer} closed by the peer ${during}; nothing was stored`);
+      if (during)
+        this.report(
+          'WARN',
+          `association from ${this.peer} closed by the peer ${during}; nothing was stored`,
+        );
       this.guard.close();
       this.releaseStoreGate();
       this.discardSink();
@@ -446,7 +458,12 @@ function receiver(): ScpConstructor {
         this.guard.established(accepted);
         this.timer.start('idle');
       } catch (e) {
-        this.fail(protocolError(`the A-ASSOCIATE-RQ cannot be answered: ${errorText(e)}`, AbortReason.NotSpecified));
+        this.fail(
+          protocolError(
+            `the A-ASSOCIATE-RQ cannot be answered: ${errorText(e)}`,
+            AbortReason.NotSpecified,
+          ),
+        );
       }
     }
 
@@ -456,7 +473,12 @@ function receiver(): ScpConstructor {
         this.guard.close();
         this.timer.start('release');
       } catch (e) {
-        this.fail(protocolError(`the A-RELEASE-RQ cannot be answered: ${errorText(e)}`, AbortReason.NotSpecified));
+        this.fail(
+          protocolError(
+            `the A-RELEASE-RQ cannot be answered: ${errorText(e)}`,
+            AbortReason.NotSpecified,
+          ),
+        );
       }
     }
 
@@ -469,7 +491,12 @@ function receiver(): ScpConstructor {
         response.setStatus(Status.Success);
         callback(response);
       } catch (e) {
-        this.fail(protocolError(`the C-ECHO-RQ cannot be answered: ${errorText(e)}`, AbortReason.NotSpecified));
+        this.fail(
+          protocolError(
+            `the C-ECHO-RQ cannot be answered: ${errorText(e)}`,
+            AbortReason.NotSpecified,
+          ),
+        );
       }
     }
 
@@ -518,7 +545,12 @@ function receiver(): ScpConstructor {
           response.setStatus(Status.Success);
           callback(response);
         } catch (e) {
-          this.fail(protocolError(`the C-STORE-RQ cannot be answered: ${errorText(e)}`, AbortReason.NotSpecified));
+          this.fail(
+            protocolError(
+              `the C-STORE-RQ cannot be answered: ${errorText(e)}`,
+              AbortReason.NotSpecified,
+            ),
+          );
         }
         this.guard.stored();
         this.releaseStoreGate();
