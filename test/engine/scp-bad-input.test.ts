@@ -824,6 +824,30 @@ describe.skipIf(missing.length > 0)('the SCP under bad input', () => {
     await expectRecovered(/aborted by the peer/i);
   });
 
+  test('deleting an SCP in the middle of a transfer: the partial file goes, no "closed by the peer" line', async () => {
+    const res = await postJson(t, '/api/scps', {
+      id: -1,
+      name: 'short-lived',
+      aeTitle: AE,
+      port: await freePort(),
+    });
+    const other = (await res.json()) as ScpData;
+    const peer = await RawPeer.open(other.port);
+    await peer.write(associateRq({ called: AE, contexts: CONTEXTS }));
+    expect(((await peer.next()) as ReceivedPdu).type).toBe(PduType.AssociateAc);
+    const command = cStoreRq({ sopClass: CT_IMAGE_STORAGE, sopInstance: CT_UID });
+    await peer.write(
+      Buffer.concat([
+        pData({ pcId: 3, value: command, command: true }),
+        pData({ pcId: 3, value: CT_DATASET.subarray(0, 20000), last: false }),
+      ]),
+    );
+    await waitFor(() => tempFiles().length > 0, 5000, 'the temp file');
+    expect((await t.api(`/api/scps/${other.id}`, { method: 'DELETE' })).status).toBe(204);
+    await peer.whenClosed(3000);
+    await expectRecovered(undefined);
+  });
+
   test('a C-ECHO on a raw association works between the attacks (sanity of the PDU builder)', async () => {
     const { peer } = await associate();
     await peer.write(pData({ pcId: 1, value: cEchoRq(7), command: true }));

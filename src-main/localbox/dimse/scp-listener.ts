@@ -589,6 +589,15 @@ function receiver(): ScpConstructor {
       }
     }
 
+    /** The listener stops (SCP deleted, engine closing): the association ends without a log line. */
+    shutDown(): void {
+      this.guard.close();
+      this.timer.stop();
+      this.releaseStoreGate();
+      this.discardSink();
+      this.socket.destroy();
+    }
+
     /** The peer sent A-ABORT (reported in `accept`). */
     override abort(): void {
       this.guard.close();
@@ -633,6 +642,8 @@ interface RunningListener {
   server: Server;
   /** Every open connection (destroyed when the listener stops). */
   sockets: Set<Socket>;
+  /** The receivers of those connections that were not refused. */
+  receivers: Set<{ shutDown(): void }>;
   /** Connections handed to a receiver (counted against `maxAssociations`). */
   associations: number;
   /** Connections being refused (answered A-ASSOCIATE-RJ, waiting for the peer to close). */
@@ -680,7 +691,10 @@ export class ScpListeners {
       const network = new Receiver(socket, scp, this.deps, this.limits) as ScpInstance & {
         connected: boolean;
         connectedTime: number;
+        shutDown(): void;
       };
+      entry.receivers.add(network);
+      socket.once('close', () => entry.receivers.delete(network));
       // The socket is already connected (dcmjs-dimse's own Server sets these the same way).
       network.connected = true;
       network.connectedTime = Date.now();
@@ -689,6 +703,7 @@ export class ScpListeners {
       scp,
       server,
       sockets,
+      receivers: new Set(),
       associations: 0,
       refusing: 0,
       saturated: false,
@@ -774,6 +789,7 @@ export class ScpListeners {
 
 function closeListener(entry: RunningListener): Promise<void> {
   return new Promise((resolve) => {
+    for (const receiver of entry.receivers) receiver.shutDown();
     for (const socket of entry.sockets) socket.destroy();
     if (!entry.server.listening) return resolve();
     entry.server.close(() => resolve());
