@@ -278,7 +278,7 @@ function receiver(): ScpConstructor {
       private readonly socket: Socket,
       private readonly scp: ScpData,
       private readonly deps: ScpListenerDeps,
-      private readonly limits: ScpLimits,
+      limits: ScpLimits,
     ) {
       super(socket, {});
       this.peerAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
@@ -289,7 +289,7 @@ function receiver(): ScpConstructor {
       // PDUs reassembled without a copy per TCP chunk, checked by the guard and handed over one at a time,
       // responses written corked, a fresh command stream after every C-ECHO (fast-path.ts).
       installPduReader(this, {
-        maxLength: (type) => maxPduLength(type),
+        maxLength: maxPduLength,
         accept: (pdu) => this.accept(pdu),
         gate: () => this.gate(),
         onError: (e) => this.fail(protocolError(e.message, AbortReason.UnrecognizedPdu)),
