@@ -38,6 +38,7 @@ import { SessionStore } from './users/sessions.js';
 import { ensureSuperuser } from './users/superuser.js';
 import { UserStore } from './users/user-store.js';
 import { ScpListeners } from './dimse/scp-listener.js';
+import type { ScpLimits } from './dimse/scp-limits.js';
 import { ScpStore } from './dimse/scp-store.js';
 import { ScuService } from './dimse/scu-sender.js';
 import { ScuStore } from './dimse/scu-store.js';
@@ -54,6 +55,8 @@ export interface EngineConfig {
   sessionTimeoutMs: number;
   /** Address the SCP listeners bind (§16). Default 127.0.0.1; `0.0.0.0` opens them to the network. */
   dicomHost?: string;
+  /** SCP timeouts, association and dataset limits (dimse/scp-limits.ts); defaults in DECISIONS.md. */
+  dicomLimits?: Partial<ScpLimits>;
   /** Box worker timing (tests use short ticks); defaults per BEHAVIOR.md §12.7, §13.3. */
   boxes?: BoxOptions;
   /** Forwarding dispatch/close timing (tests use short ticks); defaults 30 s per BEHAVIOR.md §18. */
@@ -199,6 +202,7 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
         store: (tempPath, source) =>
           ingest.ingest(tempPath, { source, sopClasses: 'image-data', reverseAnonymization: true }),
         log: (type, message) => logSafely(log, type, 'SCP', message),
+        ...(config.dicomLimits ? { limits: config.dicomLimits } : {}),
       }),
       scus: new ScuStore(db),
       scuService: new ScuService({

@@ -9,6 +9,7 @@ import {
   SLICEBOX_API_VERSION,
 } from './config.js';
 import type { BoxOptions } from './boxes/box-service.js';
+import type { ScpLimits } from './dimse/scp-limits.js';
 import type { ForwardingOptions } from './forwarding/forwarding-service.js';
 import type { WatchOptions } from './watching/directory-watcher.js';
 import type { Budgets } from './codec/budgets.js';
@@ -39,6 +40,8 @@ export interface LocalboxOptions {
   forwarding?: ForwardingOptions;
   /** Address the SCP (DICOM) listeners bind (§16). Default 127.0.0.1. */
   dicomHost?: string;
+  /** SCP timeouts, association and dataset limits (tests use small ones); defaults in DECISIONS.md. */
+  dicomLimits?: Partial<ScpLimits>;
   /**
    * Directory watches (§15): poll interval (default 5 s), write-finish wait (default 2 s) and
    * `directory-watch.delete-on-import` (default false, §2). Tests use short intervals.
@@ -83,6 +86,7 @@ export async function startLocalbox(opts: LocalboxOptions): Promise<Localbox> {
     ...(opts.boxes ? { boxes: opts.boxes } : {}),
     ...(opts.forwarding ? { forwarding: opts.forwarding } : {}),
     ...(opts.dicomHost !== undefined ? { dicomHost: opts.dicomHost } : {}),
+    ...(opts.dicomLimits ? { dicomLimits: opts.dicomLimits } : {}),
     ...(opts.watches ? { watches: opts.watches } : {}),
     ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
     ...(opts.budgets ? { budgets: opts.budgets } : {}),

@@ -17,12 +17,15 @@
  *   response, e.g. an Error Comment, would also leak into later ones). The stream is dropped once the command
  *   has been handed on.
  * * Receive (`installPduReader`): dcmjs-dimse's PDU accumulator concatenates the partial PDU with every TCP chunk
- *   (a PDU larger than a chunk is copied again and again). The replacement keeps the chunks in a list, hands out
- *   PDUs that lie inside one chunk as views and copies a PDU spanning chunks once, then calls the library's own
- *   `_processPdu` as its accumulator did.
+ *   (a PDU larger than a chunk is copied again and again) and waits for whatever length a PDU header announces.
+ *   The replacement keeps the chunks in a list, hands out PDUs that lie inside one chunk as views and copies a PDU
+ *   spanning chunks once, refuses a PDU over the receiver's limit as soon as its header is read, and calls the
+ *   library's own `_processPdu` one PDU at a time, after the receiver's hooks (the SCP's guard and gate).
+ * * Timers (`disableLibraryTimers`): the SCP keeps its own per-phase timers (association-timer.ts).
  */
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
+import { pduName } from './upper-layer.js';
 
 /** The dcmjs-dimse version whose internals this file was written against (and tested with). */
 export const SUPPORTED_DIMSE_VERSION = '0.3.3';
@@ -78,6 +81,7 @@ interface NetworkInternals {
   dimseStream: unknown;
   _reset(): void;
   emit(event: string, ...args: unknown[]): unknown;
+  timeoutIntervalId: NodeJS.Timeout | undefined;
 }
 
 function internals(network: unknown, needs: readonly (keyof NetworkInternals)[]): NetworkInternals {
@@ -269,7 +273,11 @@ export function installCommandStreamReset(network: unknown): void {
 /** PDU types dcmjs-dimse 0.3.3's accumulator accepts. */
 const PDU_TYPES = new Set([0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07]);
 
-/** Splits a byte stream into PDUs (6-byte header: type, reserved, 32-bit big-endian length). */
+/**
+ * Splits a byte stream into PDUs (6-byte header: type, reserved, 32-bit big-endian length). With `maxLength`, a PDU
+ * whose length field is larger than `maxLength(type)` is an error as soon as its header is read: nothing of it is
+ * buffered (a length of 0xFFFFFFFF must not make the receiver wait for, or collect, 4 GiB).
+ */
 export class PduReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
@@ -280,6 +288,7 @@ export class PduReader {
   constructor(
     private readonly onPdu: (pdu: Buffer) => void,
     private readonly onError: (error: Error) => void,
+    private readonly maxLength?: (type: number) => number,
   ) {}
 
   push(chunk: Buffer): void {
@@ -291,14 +300,18 @@ export class PduReader {
         if (this.buffered < 6) return;
         if (this.chunks[0]!.length < 6) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
         const head = this.chunks[0]!;
-        if (!PDU_TYPES.has(head[0]!)) {
-          this.failed = true;
-          this.chunks = [];
-          this.buffered = 0;
-          this.onError(new Error(`Unknown PDU type: ${head[0]}`));
-          return;
+        const type = head[0]!;
+        const length = head.readUInt32BE(2);
+        if (!PDU_TYPES.has(type)) return this.fail(new Error(`Unknown PDU type: ${type}`));
+        const max = this.maxLength?.(type);
+        if (max !== undefined && length > max) {
+          return this.fail(
+            new Error(
+              `${pduName(type)} of ${length} bytes is more than the ${max} bytes this receiver accepts`,
+            ),
+          );
         }
-        this.expected = 6 + head.readUInt32BE(2);
+        this.expected = 6 + length;
       }
       if (this.buffered < this.expected) return;
       const pdu = this.take(this.expected);
@@ -306,6 +319,18 @@ export class PduReader {
       this.onPdu(pdu);
       if (this.failed) return;
     }
+  }
+
+  /** Stops reading: later bytes are ignored. */
+  stop(): void {
+    this.failed = true;
+    this.chunks = [];
+    this.buffered = 0;
+  }
+
+  private fail(error: Error): void {
+    this.stop();
+    this.onError(error);
   }
 
   /** Removes the first `n` buffered bytes: a view when they lie in the first chunk, else one copy. */
@@ -331,11 +356,31 @@ export class PduReader {
   }
 }
 
+/** What a receiver adds to the PDU reader (all optional). */
+export interface PduReaderHooks {
+  /** Largest PDU length field accepted for `type` (see PduReader). */
+  maxLength?(type: number): number;
+  /** Sees every PDU before dcmjs-dimse does, in order; false drops it (the hook has dealt with it). */
+  accept?(pdu: Buffer): boolean;
+  /** While this returns a promise, the next PDU waits for it (e.g. until a stored C-STORE has been answered). */
+  gate?(): Promise<void> | undefined;
+  /** A framing error (unknown PDU type, a PDU over `maxLength`); default: dcmjs-dimse's reset + 'networkError'. */
+  onError?(error: Error): void;
+}
+
+/** PDUs waiting to be processed above which the socket is paused, and below which it resumes. */
+const QUEUE_HIGH = 32;
+const QUEUE_LOW = 8;
+
 /**
  * Replaces dcmjs-dimse 0.3.3's socket 'data' listener (its PDU accumulator) on `network` with a `PduReader` that
- * feeds the library's `_processPdu`, as the accumulator did. Call right after constructing the network.
+ * feeds the library's `_processPdu`, as the accumulator did, but one PDU at a time: the next PDU is handed over
+ * only once the previous one has been processed (dcmjs-dimse awaits the store stream's 'drain' inside a P-DATA-TF
+ * with several PDVs; processing the next PDU meanwhile reordered dataset bytes or wrote after the end of the
+ * stream, which throws). PDUs queue while one is processed or the gate is closed; the socket is paused when many
+ * are waiting. Call right after constructing the network.
  */
-export function installPduReader(network: unknown): void {
+export function installPduReader(network: unknown, hooks: PduReaderHooks = {}): void {
   const net = internals(network, ['socket', 'statistics', '_processPdu', '_reset', 'emit']);
   const listeners = net.socket.listeners('data');
   if (listeners.length !== 1) {
@@ -344,18 +389,62 @@ export function installPduReader(network: unknown): void {
     );
   }
   net.socket.removeListener('data', listeners[0] as (chunk: Buffer) => void);
+  const queue: Buffer[] = [];
+  let pumping = false;
+  let paused = false;
+  const pump = async (): Promise<void> => {
+    pumping = true;
+    try {
+      while (queue.length > 0) {
+        const wait = hooks.gate?.();
+        if (wait) await wait;
+        const pdu = queue.shift()!;
+        if (paused && queue.length <= QUEUE_LOW) {
+          paused = false;
+          net.socket.resume();
+        }
+        if (hooks.accept && !hooks.accept(pdu)) continue;
+        net.lastPduTime = Date.now();
+        await net._processPdu(pdu);
+      }
+    } finally {
+      pumping = false;
+    }
+  };
   const reader = new PduReader(
     (pdu) => {
-      net.lastPduTime = Date.now();
-      void net._processPdu(pdu);
+      queue.push(pdu);
+      if (!paused && queue.length >= QUEUE_HIGH) {
+        paused = true;
+        net.socket.pause();
+      }
+      if (!pumping) void pump();
     },
     (e) => {
+      queue.length = 0;
+      if (hooks.onError) return hooks.onError(e);
       net._reset();
       net.emit('networkError', new Error(`${net.logId} -> Connection error: ${e.message}`));
     },
+    hooks.maxLength,
   );
   net.socket.on('data', (chunk: Buffer) => {
     reader.push(chunk);
     net.statistics.addBytesReceived(chunk.length);
   });
+  net.socket.once('close', () => {
+    reader.stop();
+    queue.length = 0;
+  });
+}
+
+/**
+ * Stops dcmjs-dimse 0.3.3's own timers on `network` (its socket idle timeout and its once-a-second check of the
+ * association and PDU timeouts), for a receiver that keeps its own (scp-listener.ts).
+ */
+export function disableLibraryTimers(network: unknown): void {
+  const net = internals(network, ['socket']);
+  net.socket.setTimeout(0);
+  if (net.timeoutIntervalId !== undefined) clearInterval(net.timeoutIntervalId);
+  net.timeoutIntervalId = undefined;
 }

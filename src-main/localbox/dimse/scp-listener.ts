@@ -10,6 +10,11 @@
  *   (§6) with source `{scp, <name>, <id>}` and reverse anonymization on.
  * * The C-STORE response is sent after the store attempt and is always Success (0000), also when storing failed
  *   (faithful to §16; the failure is logged with subject `SCP`).
+ * * Bad input never ends or stalls the engine (DECISIONS.md, "SCP hardening"): every PDU is checked before
+ *   dcmjs-dimse sees it (`association-guard.ts`), PDUs are bounded in size as their header arrives, each phase of an
+ *   association has a timer (`association-timer.ts`), connections over `maxAssociations` get A-ASSOCIATE-RJ, a
+ *   dataset over `maxDatasetBytes` is aborted as it arrives, and a dataset that does not match its request is not
+ *   stored (`received-dataset.ts`). Each abort or refusal writes one `WARN` line; limits in `scp-limits.ts`.
  */
 import { randomUUID } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
@@ -25,10 +30,30 @@ import {
   IMAGE_DATA_SOP_CLASSES,
   TransferSyntax,
 } from '../dicom/uids.js';
+import { AssociationGuard } from './association-guard.js';
+import { AssociationTimer } from './association-timer.js';
+import type { TimerPhase } from './association-timer.js';
 import { dimse, VERIFICATION_SOP_CLASS } from './dimse-module.js';
 import type { DimseModule } from './dimse-module.js';
-import { installCommandStreamReset, installFastSend, installPduReader } from './fast-path.js';
+import {
+  disableLibraryTimers,
+  installCommandStreamReset,
+  installFastSend,
+  installPduReader,
+} from './fast-path.js';
 import { fileMetaHeader } from './part10.js';
+import { DATASET_HEAD_BYTES, receivedDatasetProblem } from './received-dataset.js';
+import { MAX_ASSOCIATE_RQ_BYTES, resolveScpLimits, seconds } from './scp-limits.js';
+import type { ScpLimits } from './scp-limits.js';
+import {
+  AbortReason,
+  AbortSource,
+  abortPdu,
+  localLimitRejectPdu,
+  PduType,
+  protocolError,
+} from './upper-layer.js';
+import type { AbortCause } from './upper-layer.js';
 
 /** What a listener needs from the engine. */
 export interface ScpListenerDeps {
@@ -39,6 +64,26 @@ export interface ScpListenerDeps {
   /** Stores a received Part 10 temp file (consumes it), e.g. `engine.ingest.ingest`. */
   store(tempPath: string, source: Source): Promise<unknown>;
   log(type: 'INFO' | 'WARN' | 'ERROR', message: string): void;
+  /** Overrides of the default limits (scp-limits.ts). */
+  limits?: Partial<ScpLimits>;
+}
+
+/** Bytes a temp file may have waiting for the disk before the next PDU waits for it. */
+const SINK_HIGH_WATER_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Largest PDU length field accepted per PDU type: an A-ASSOCIATE-RQ up to MAX_ASSOCIATE_RQ_BYTES, a P-DATA-TF up to
+ * the maximum this SCP announces (PS3.8 §9.3.5 forbids more), release and abort PDUs their fixed 4 bytes. The types
+ * an SCP never receives get the A-ASSOCIATE-RQ bound, so that the guard can name them.
+ */
+function maxPduLength(type: number): number {
+  if (type === PduType.PData) return dimse().Implementation.getMaxPduLength();
+  if (type === PduType.ReleaseRq || type === PduType.ReleaseRp || type === PduType.Abort) return 4;
+  return MAX_ASSOCIATE_RQ_BYTES;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** Transfer syntaxes accepted for C-ECHO. */
@@ -78,14 +123,42 @@ async function writeFully(handle: FileHandle, buffers: Buffer[]): Promise<void> 
 class TempFileSink extends Writable {
   error: Error | undefined;
   private handle: FileHandle | undefined;
+  /** Header bytes still to pass before the dataset starts. */
+  private headerLeft: number;
+  /** The first DATASET_HEAD_BYTES of the dataset (for received-dataset.ts). */
+  private headParts: Buffer[] = [];
+  private headLength = 0;
 
   constructor(
     readonly path: string,
     header: Buffer,
   ) {
-    // Not auto-destroyed on finish: the finished file is handed over to the ingest.
-    super({ autoDestroy: false });
+    // Not auto-destroyed on finish: the finished file is handed over to the ingest. The high-water mark is the
+    // receiver's backpressure bound (see `gate`): below it dcmjs-dimse never waits for 'drain' in the middle of
+    // a P-DATA-TF, so a C-STORE's first bytes do not wait for the temp file to be opened.
+    super({ autoDestroy: false, highWaterMark: SINK_HIGH_WATER_BYTES });
+    this.headerLeft = header.length;
     this.write(header);
+  }
+
+  /** The first bytes of the dataset as received (at most DATASET_HEAD_BYTES). */
+  get datasetHead(): Buffer {
+    return this.headParts.length === 1
+      ? this.headParts[0]!
+      : Buffer.concat(this.headParts, this.headLength);
+  }
+
+  private keepHead(buffers: Buffer[]): void {
+    for (const b of buffers) {
+      if (this.headLength >= DATASET_HEAD_BYTES) return;
+      const skip = Math.min(this.headerLeft, b.length);
+      this.headerLeft -= skip;
+      const part = b.subarray(skip, skip + DATASET_HEAD_BYTES - this.headLength);
+      if (part.length === 0) continue;
+      // A view: received chunks are never reused.
+      this.headParts.push(part);
+      this.headLength += part.length;
+    }
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
@@ -117,6 +190,7 @@ class TempFileSink extends Writable {
   }
 
   private writeAll(buffers: Buffer[], callback: () => void): void {
+    this.keepHead(buffers);
     const handle = this.handle;
     if (!handle || this.error) return callback();
     writeFully(handle, buffers).then(
@@ -156,7 +230,12 @@ class TempFileSink extends Writable {
 type Association = association.Association;
 type PresentationContext = association.PresentationContext;
 type ScpInstance = InstanceType<DimseModule['Scp']>;
-type ScpConstructor = new (socket: Socket, scp: ScpData, deps: ScpListenerDeps) => ScpInstance;
+type ScpConstructor = new (
+  socket: Socket,
+  scp: ScpData,
+  deps: ScpListenerDeps,
+  limits: ScpLimits,
+) => ScpInstance;
 
 let receiverClass: ScpConstructor | undefined;
 
@@ -173,6 +252,10 @@ function receiver(): ScpConstructor {
     constructor(
       readonly tempPath: string,
       readonly failure: Error | undefined,
+      /** The transfer syntax accepted for its presentation context (the one in the temp file's meta). */
+      readonly acceptedSyntax: string,
+      /** The first bytes of the dataset. */
+      readonly head: Buffer,
     ) {
       super({});
     }
@@ -181,48 +264,240 @@ function receiver(): ScpConstructor {
   class ReceiverScp extends D.Scp {
     private sink: TempFileSink | undefined;
     private callingAe = '';
+    /** `host:port` of the peer, kept for log lines written after the socket closed. */
+    private readonly peerAddress: string;
+    private readonly guard: AssociationGuard;
+    private readonly timer: AssociationTimer;
+    /** One log line per association at most. */
+    private reported = false;
+    private socketFailed = false;
+    /** Settles when the C-STORE being stored has been answered (the next PDU waits for it). */
+    private storeAnswered: { promise: Promise<void>; resolve: () => void } | undefined;
 
     constructor(
       private readonly socket: Socket,
       private readonly scp: ScpData,
       private readonly deps: ScpListenerDeps,
+      limits: ScpLimits,
     ) {
       super(socket, {});
-      // PDUs reassembled without a copy per TCP chunk, responses written corked, a fresh command stream after
-      // every C-ECHO (fast-path.ts).
-      installPduReader(this);
+      this.peerAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+      this.guard = new AssociationGuard(limits.maxDatasetBytes);
+      this.timer = new AssociationTimer(limits, (phase) => this.expired(phase));
+      // Our own timers (association-timer.ts) replace the library's.
+      disableLibraryTimers(this);
+      // PDUs reassembled without a copy per TCP chunk, checked by the guard and handed over one at a time,
+      // responses written corked, a fresh command stream after every C-ECHO (fast-path.ts).
+      installPduReader(this, {
+        maxLength: maxPduLength,
+        accept: (pdu) => this.accept(pdu),
+        gate: () => this.gate(),
+        onError: (e) => this.fail(protocolError(e.message, AbortReason.UnrecognizedPdu)),
+      });
       installFastSend(this);
       installCommandStreamReset(this);
-      this.on('close', () => this.discardSink());
+      // Runs before the library's own listener, which turns any socket error into a 'networkError'.
+      socket.prependListener('error', () => {
+        this.socketFailed = true;
+      });
+      this.on('networkError', (e: Error) => this.networkError(e));
+      this.on('close', () => this.closed());
+      this.timer.start('request');
     }
 
-    override associationRequested(association: Association): void {
-      this.callingAe = association.getCallingAeTitle().trim();
-      if (association.getCalledAeTitle().trim() !== this.scp.aeTitle.trim()) {
-        this.sendAssociationReject(
-          RejectResult.Permanent,
-          RejectSource.ServiceUser,
-          RejectReason.CalledAeNotRecognized,
-        );
+    /** Who is at the other end, for the log. */
+    private get peer(): string {
+      return this.callingAe ? `${this.callingAe} (${this.peerAddress})` : this.peerAddress;
+    }
+
+    private report(type: 'WARN' | 'ERROR', message: string): void {
+      if (this.reported) return;
+      this.reported = true;
+      this.deps.log(type, `SCP ${this.scp.name}: ${message}`);
+    }
+
+    /** Every PDU passes here before the library sees it (guard: association-guard.ts). */
+    private accept(pdu: Buffer): boolean {
+      const verdict = this.guard.inspect(pdu);
+      if (verdict === 'drop') return false;
+      if (verdict) {
+        this.fail(verdict);
+        return false;
+      }
+      this.timer.touch();
+      if (pdu[0] === PduType.Abort) {
+        const during = this.guard.interrupted();
+        if (during)
+          this.report(
+            'WARN',
+            `association from ${this.peer} aborted by the peer ${during}; nothing was stored`,
+          );
+        this.guard.close();
+      } else if (this.guard.storing) {
+        // The last fragment of a C-STORE: the next PDU waits until it has been stored and answered.
+        this.timer.stop();
+        let resolve = (): void => undefined;
+        const promise = new Promise<void>((r) => (resolve = r));
+        this.storeAnswered = { promise, resolve };
+      }
+      return true;
+    }
+
+    private gate(): Promise<void> | undefined {
+      if (this.storeAnswered) return this.storeAnswered.promise;
+      const sink = this.sink;
+      // The disk is slower than the peer: wait until the temp file has caught up (the socket pauses meanwhile).
+      if (sink && sink.writableNeedDrain) {
+        return new Promise((resolve) => {
+          sink.once('drain', resolve);
+          sink.once('close', resolve);
+        });
+      }
+      return undefined;
+    }
+
+    /** Aborts the association: one log line, an A-ABORT to the peer, the partial temp file removed. */
+    private fail(cause: AbortCause): void {
+      if (this.guard.closing && this.reported) return;
+      this.report('WARN', `association from ${this.peer} aborted: ${cause.message}`);
+      this.guard.close();
+      this.discardSink();
+      this.releaseStoreGate();
+      if (!this.socket.destroyed && this.socket.writable) {
+        this.socket.end(abortPdu(cause.source, cause.reason));
+        this.timer.start('release');
+      } else {
+        this.timer.stop();
+        this.socket.destroy();
+      }
+    }
+
+    private networkError(e: Error): void {
+      if (this.socketFailed || this.socket.destroyed) {
+        // The connection itself failed (e.g. reset by the peer): 'close' follows and reports what was lost.
+        this.socket.destroy();
         return;
       }
-      for (const { context } of association.getPresentationContexts()) {
-        acceptOrReject(context);
+      const message = e.message.replace(/^.*? -> /, '');
+      this.fail(
+        protocolError(`the request cannot be processed: ${message}`, AbortReason.NotSpecified),
+      );
+    }
+
+    private expired(phase: TimerPhase): void {
+      const time = seconds(this.timer.durationOf(phase));
+      if (phase === 'request') {
+        this.report(
+          'WARN',
+          `connection from ${this.peerAddress} closed: no A-ASSOCIATE-RQ within ${time}`,
+        );
+        this.guard.close();
+        this.socket.destroy();
+      } else if (phase === 'idle') {
+        this.fail({
+          message: `idle for ${time}`,
+          source: AbortSource.ServiceProvider,
+          reason: AbortReason.NotSpecified,
+        });
+      } else {
+        // The peer did not close after a rejection, release or abort.
+        this.socket.destroy();
       }
-      this.sendAssociationAccept();
+    }
+
+    private closed(): void {
+      this.timer.stop();
+      const during = this.guard.closing ? undefined : this.guard.interrupted();
+      if (during)
+        this.report(
+          'WARN',
+          `association from ${this.peer} closed by the peer ${during}; nothing was stored`,
+        );
+      this.guard.close();
+      this.releaseStoreGate();
+      this.discardSink();
+    }
+
+    private releaseStoreGate(): void {
+      const gate = this.storeAnswered;
+      this.storeAnswered = undefined;
+      gate?.resolve();
+    }
+
+    // The library calls the handlers below from its event emitter, which turns an exception into an uncaught
+    // error (the process would end): each catches everything and aborts the association instead.
+
+    override associationRequested(association: Association): void {
+      try {
+        this.callingAe = association.getCallingAeTitle().trim();
+        const called = association.getCalledAeTitle().trim();
+        if (called !== this.scp.aeTitle.trim()) {
+          this.report(
+            'WARN',
+            `association from ${this.peer} rejected: called AE title ${called || '(empty)'} is not ${this.scp.aeTitle.trim()}`,
+          );
+          this.sendAssociationReject(
+            RejectResult.Permanent,
+            RejectSource.ServiceUser,
+            RejectReason.CalledAeNotRecognized,
+          );
+          this.guard.close();
+          this.timer.start('release');
+          return;
+        }
+        const accepted = new Map<number, string>();
+        for (const { id, context } of association.getPresentationContexts()) {
+          if (acceptOrReject(context)) accepted.set(id, context.getAbstractSyntaxUid());
+        }
+        // Announce our own maximum PDU length whatever the requestor's: a requestor announcing 0 ("no maximum")
+        // would otherwise be told that this SCP takes PDUs of any size. Ours are sent within the requestor's.
+        const requestorMax = association.getMaxPduLength();
+        association.setMaxPduLength(D.Implementation.getMaxPduLength());
+        this.sendAssociationAccept();
+        association.setMaxPduLength(requestorMax);
+        this.guard.established(accepted);
+        this.timer.start('idle');
+      } catch (e) {
+        this.fail(
+          protocolError(
+            `the A-ASSOCIATE-RQ cannot be answered: ${errorText(e)}`,
+            AbortReason.NotSpecified,
+          ),
+        );
+      }
     }
 
     override associationReleaseRequested(): void {
-      this.sendAssociationReleaseResponse();
+      try {
+        this.sendAssociationReleaseResponse();
+        this.guard.close();
+        this.timer.start('release');
+      } catch (e) {
+        this.fail(
+          protocolError(
+            `the A-RELEASE-RQ cannot be answered: ${errorText(e)}`,
+            AbortReason.NotSpecified,
+          ),
+        );
+      }
     }
 
     override cEchoRequest(
       request: Parameters<ScpInstance['cEchoRequest']>[0],
       callback: Parameters<ScpInstance['cEchoRequest']>[1],
     ): void {
-      const response = CEchoResponse.fromRequest(request);
-      response.setStatus(Status.Success);
-      callback(response);
+      try {
+        const response = CEchoResponse.fromRequest(request);
+        response.setStatus(Status.Success);
+        callback(response);
+      } catch (e) {
+        this.fail(
+          protocolError(
+            `the C-ECHO-RQ cannot be answered: ${errorText(e)}`,
+            AbortReason.NotSpecified,
+          ),
+        );
+      }
     }
 
     override createStoreWritableStream(
@@ -241,13 +516,20 @@ function receiver(): ScpConstructor {
 
     override createDatasetFromStoreWritableStream(
       writable: Writable,
-      _context: PresentationContext,
+      context: PresentationContext,
       callback: (dataset: InstanceType<DimseModule['Dataset']>) => void,
     ): void {
       const sink = writable as TempFileSink;
       const done = (): void => {
         if (this.sink === sink) this.sink = undefined;
-        callback(new ReceivedDataset(sink.path, sink.error));
+        callback(
+          new ReceivedDataset(
+            sink.path,
+            sink.error,
+            context.getAcceptedTransferSyntaxUid() ?? '',
+            sink.datasetHead,
+          ),
+        );
       };
       if (sink.writableFinished) done();
       else sink.once('finish', done);
@@ -257,39 +539,68 @@ function receiver(): ScpConstructor {
       request: Parameters<ScpInstance['cStoreRequest']>[0],
       callback: Parameters<ScpInstance['cStoreRequest']>[1],
     ): void {
-      const response = CStoreResponse.fromRequest(request);
-      response.setStatus(Status.Success);
-      const dataset = request.getDataset();
-      const what = `${request.getAffectedSopInstanceUid()} from ${this.callingAe || '(no AE title)'}`;
-      void (async () => {
-        if (!(dataset instanceof ReceivedDataset)) {
-          this.deps.log('ERROR', `SCP ${this.scp.name}: no data received for ${what}`);
-          return;
-        }
-        if (dataset.failure) {
-          await rm(dataset.tempPath, { force: true }).catch(() => undefined);
-          this.deps.log(
-            'ERROR',
-            `SCP ${this.scp.name}: could not store ${what}: ${dataset.failure.message}`,
-          );
-          return;
-        }
+      void this.store(request).finally(() => {
         try {
-          await this.deps.store(dataset.tempPath, {
-            sourceType: 'scp',
-            sourceName: this.scp.name,
-            sourceId: this.scp.id,
-          });
+          const response = CStoreResponse.fromRequest(request);
+          response.setStatus(Status.Success);
+          callback(response);
         } catch (e) {
-          this.deps.log(
-            'ERROR',
-            `SCP ${this.scp.name}: could not store ${what}: ${e instanceof Error ? e.message : String(e)}`,
+          this.fail(
+            protocolError(
+              `the C-STORE-RQ cannot be answered: ${errorText(e)}`,
+              AbortReason.NotSpecified,
+            ),
           );
         }
-      })().finally(() => callback(response));
+        this.guard.stored();
+        this.releaseStoreGate();
+        if (this.guard.isEstablished) this.timer.start('idle');
+      });
     }
 
+    /** Stores the received dataset (never rejects: failures are logged, §16 answers Success regardless). */
+    private async store(request: Parameters<ScpInstance['cStoreRequest']>[0]): Promise<void> {
+      const dataset = request.getDataset();
+      const uid = request.getAffectedSopInstanceUid();
+      const what = `${uid} from ${this.callingAe || '(no AE title)'}`;
+      const failed = (reason: string): void =>
+        this.deps.log('ERROR', `SCP ${this.scp.name}: could not store ${what}: ${reason}`);
+      if (!(dataset instanceof ReceivedDataset)) return failed('no data received');
+      try {
+        if (dataset.failure) throw dataset.failure;
+        const problem = receivedDatasetProblem(dataset.head, {
+          sopClassUid: request.getAffectedSopClassUid(),
+          sopInstanceUid: uid,
+          transferSyntaxUid: dataset.acceptedSyntax,
+        });
+        if (problem) throw new Error(problem);
+      } catch (e) {
+        await rm(dataset.tempPath, { force: true }).catch(() => undefined);
+        return failed(errorText(e));
+      }
+      try {
+        await this.deps.store(dataset.tempPath, {
+          sourceType: 'scp',
+          sourceName: this.scp.name,
+          sourceId: this.scp.id,
+        });
+      } catch (e) {
+        failed(errorText(e));
+      }
+    }
+
+    /** The listener stops (SCP deleted, engine closing): the association ends without a log line. */
+    shutDown(): void {
+      this.guard.close();
+      this.timer.stop();
+      this.releaseStoreGate();
+      this.discardSink();
+      this.socket.destroy();
+    }
+
+    /** The peer sent A-ABORT (reported in `accept`). */
     override abort(): void {
+      this.guard.close();
       this.discardSink();
       this.socket.destroy();
     }
@@ -301,7 +612,8 @@ function receiver(): ScpConstructor {
     }
   }
 
-  function acceptOrReject(context: PresentationContext): void {
+  /** Sets the context's result; true when it is accepted. */
+  function acceptOrReject(context: PresentationContext): boolean {
     const abstractSyntax = context.getAbstractSyntaxUid();
     const proposed = context.getTransferSyntaxUids();
     let allowed: ReadonlySet<string>;
@@ -309,13 +621,16 @@ function receiver(): ScpConstructor {
     else if (IMAGE_DATA_SOP_CLASSES.has(abstractSyntax)) allowed = ACCEPTED_TRANSFER_SYNTAXES;
     else {
       context.setResult(PresentationContextResult.RejectAbstractSyntaxNotSupported);
-      return;
+      return false;
     }
     // As dcm4che: the first proposed transfer syntax that is supported.
     const chosen = proposed.find((ts) => allowed.has(ts));
-    if (chosen === undefined)
+    if (chosen === undefined) {
       context.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);
-    else context.setResult(PresentationContextResult.Accept, chosen);
+      return false;
+    }
+    context.setResult(PresentationContextResult.Accept, chosen);
+    return true;
   }
 
   receiverClass = ReceiverScp as unknown as ScpConstructor;
@@ -325,15 +640,27 @@ function receiver(): ScpConstructor {
 interface RunningListener {
   scp: ScpData;
   server: Server;
+  /** Every open connection (destroyed when the listener stops). */
   sockets: Set<Socket>;
+  /** The receivers of those connections that were not refused. */
+  receivers: Set<{ shutDown(): void }>;
+  /** Connections handed to a receiver (counted against `maxAssociations`). */
+  associations: number;
+  /** Connections being refused (answered A-ASSOCIATE-RJ, waiting for the peer to close). */
+  refusing: number;
+  /** The limit was reached and that was logged; cleared when an association ends. */
+  saturated: boolean;
 }
 
 /** Starts, tracks and stops the listeners of all SCPs. */
 export class ScpListeners {
   private readonly running = new Map<number, RunningListener>();
   private closed = false;
+  private readonly limits: ScpLimits;
 
-  constructor(private readonly deps: ScpListenerDeps) {}
+  constructor(private readonly deps: ScpListenerDeps) {
+    this.limits = resolveScpLimits(deps.limits);
+  }
 
   /**
    * Starts the listener of `scp`. Never rejects: when the port cannot be bound the failure is logged (subject
@@ -352,16 +679,35 @@ export class ScpListeners {
       socket.setNoDelay(true);
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
-      const network = new Receiver(socket, scp, this.deps) as ScpInstance & {
+      if (entry.associations >= this.limits.maxAssociations) {
+        this.refuse(entry, socket);
+        return;
+      }
+      entry.associations++;
+      socket.once('close', () => {
+        entry.associations--;
+        entry.saturated = false;
+      });
+      const network = new Receiver(socket, scp, this.deps, this.limits) as ScpInstance & {
         connected: boolean;
         connectedTime: number;
+        shutDown(): void;
       };
+      entry.receivers.add(network);
+      socket.once('close', () => entry.receivers.delete(network));
       // The socket is already connected (dcmjs-dimse's own Server sets these the same way).
       network.connected = true;
       network.connectedTime = Date.now();
-      network.on('networkError', () => socket.destroy());
     });
-    const entry: RunningListener = { scp, server, sockets };
+    const entry: RunningListener = {
+      scp,
+      server,
+      sockets,
+      receivers: new Set(),
+      associations: 0,
+      refusing: 0,
+      saturated: false,
+    };
     this.running.set(scp.id, entry);
     return new Promise<boolean>((resolve) => {
       const onError = (e: Error): void => {
@@ -390,6 +736,35 @@ export class ScpListeners {
     });
   }
 
+  /**
+   * A connection over `maxAssociations`: answered at once with A-ASSOCIATE-RJ (transient, local limit exceeded),
+   * its input discarded, closed when the peer closes or after the release timeout. Logged once until an
+   * association ends; refusals beyond another `maxAssociations` are closed without an answer.
+   */
+  private refuse(entry: RunningListener, socket: Socket): void {
+    socket.on('error', () => undefined);
+    if (!entry.saturated) {
+      entry.saturated = true;
+      this.deps.log(
+        'WARN',
+        `SCP ${entry.scp.name}: refused an association from ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}: the limit of ${this.limits.maxAssociations} simultaneous associations is reached (further refusals are not logged until an association ends)`,
+      );
+    }
+    if (entry.refusing >= this.limits.maxAssociations) {
+      socket.destroy();
+      return;
+    }
+    entry.refusing++;
+    const timer = setTimeout(() => socket.destroy(), this.limits.releaseTimeoutMs);
+    timer.unref();
+    socket.once('close', () => {
+      entry.refusing--;
+      clearTimeout(timer);
+    });
+    socket.resume();
+    socket.end(localLimitRejectPdu());
+  }
+
   /** Stops the listener of SCP `id` and drops its open associations; resolves when the port is free. */
   async stop(id: number): Promise<void> {
     const entry = this.running.get(id);
@@ -414,6 +789,7 @@ export class ScpListeners {
 
 function closeListener(entry: RunningListener): Promise<void> {
   return new Promise((resolve) => {
+    for (const receiver of entry.receivers) receiver.shutDown();
     for (const socket of entry.sockets) socket.destroy();
     if (!entry.server.listening) return resolve();
     entry.server.close(() => resolve());
