@@ -93,6 +93,14 @@ export class PagedQuery<T, Order extends string = never> implements Paging, Tabl
     return taken;
   }
 
+  /** Forgets what was shown (another server): nothing, not loaded, until the next load answers. */
+  clear(): void {
+    this.#loader.value = { items: [], startIndex: 0, hasMore: false };
+    this.#loader.loaded = false;
+    this.#loader.error = null;
+    this.startIndex = 0;
+  }
+
   /** From the first page: after the filter, the order or another condition of the list changed. */
   restart(): Promise<boolean> {
     return this.load(0);

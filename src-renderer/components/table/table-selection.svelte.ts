@@ -11,6 +11,7 @@ import {
   selectOne,
   selectRange,
   selectedInOrder,
+  selectNone,
   selectedSet,
   toggle,
   type SelectionState,
@@ -66,7 +67,7 @@ export class TableSelection {
   /** The header checkbox: every row; again (all selected): none. */
   toggleAll(rows: readonly number[]): void {
     if (rows.length > 0 && rows.every((id) => this.ids.has(id)))
-      this.state = { marked: new Set(), anchor: this.state.anchor };
+      this.state = selectNone(this.state);
     else this.state = selectAll(rows, this.state);
   }
 
