@@ -32,6 +32,7 @@ import { registerSeriesTypeRoutes } from './routes/seriestypes.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTransactionRoutes } from './routes/transactions.js';
 import { registerUserRoutes } from './routes/users.js';
+import { registerDesktopExtensionRoutes } from './routes/x-desktop.js';
 import { Routes } from './routing.js';
 
 /** Request size limit for JSON bodies (Slicebox: akka.http.parsing.max-content-length = 64 MB). */
@@ -147,6 +148,7 @@ export async function buildApp(engine: Engine, options: AppOptions): Promise<Fas
   registerScuRoutes(routes, engine);
   registerDirectoryWatchRoutes(routes, engine);
   registerForwardingRoutes(routes, engine);
+  registerDesktopExtensionRoutes(routes, engine);
   routes.finish();
   return app;
 }
