@@ -19,7 +19,7 @@ import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { association } from 'dcmjs-dimse';
-import type { ScpData, Source } from '../../slicebox/types.js';
+import type { ScpData, ScpListenerState, Source } from '../../slicebox/types.js';
 import {
   ACCEPTED_TRANSFER_SYNTAXES,
   IMAGE_DATA_SOP_CLASSES,
@@ -321,13 +321,6 @@ function receiver(): ScpConstructor {
   receiverClass = ReceiverScp as unknown as ScpConstructor;
   return receiverClass;
 }
-
-/** Whether an SCP listens (`GET /api/x-desktop/scps/state`). */
-export type ScpListenerState =
-  | { state: 'listening' }
-  | { state: 'starting' }
-  | { state: 'failed'; reason: string }
-  | { state: 'stopped' };
 
 /** Why a port could not be bound, in words. */
 function listenFailure(e: NodeJS.ErrnoException, host: string, port: number): string {

@@ -8,15 +8,9 @@
  * reason, aborted, connection refused, unknown host, no answer in time, a non-success C-ECHO status).
  */
 import type { Socket } from 'node:net';
-import type { ScuData } from '../../slicebox/types.js';
+import type { EchoResult, ScuData } from '../../slicebox/types.js';
 import { dimse } from './dimse-module.js';
 import { SCU_CALLING_AE_TITLE, unreachableMessage } from './scu-sender.js';
-
-export interface EchoResult {
-  success: boolean;
-  /** What happened, for people: "… answered the C-ECHO" or the reason it did not. */
-  message: string;
-}
 
 export interface EchoOptions {
   /** Connection, association and response timeout, each (default 10 s). */
@@ -55,7 +49,11 @@ export function echoScu(scu: ScuData, options: EchoOptions = {}): Promise<EchoRe
     let status: number | undefined;
     let failure: string | undefined;
     let socketError: NodeJS.ErrnoException | undefined;
-    let socket: Socket | undefined;
+    type Network = {
+      socket: Socket;
+      on(event: 'abort', listener: (a: { source: number; reason: number }) => void): void;
+    };
+    const network = (): Network | undefined => (client as unknown as { network?: Network }).network;
     let settled = false;
     const fail = (message: string): void => {
       failure ??= message;
@@ -77,7 +75,7 @@ export function echoScu(scu: ScuData, options: EchoOptions = {}): Promise<EchoRe
     const backstop = setTimeout(
       () => {
         fail(`No answer from ${where} within ${Math.round(timeoutMs / 1000)} s`);
-        socket?.destroy();
+        network()?.socket.destroy();
         finish();
       },
       timeoutMs * 3 + 2000,
@@ -98,7 +96,7 @@ export function echoScu(scu: ScuData, options: EchoOptions = {}): Promise<EchoRe
             ? `No answer from ${where} within ${Math.round(timeoutMs / 1000)} s`
             : `Could not reach ${where}: ${socketError?.message ?? e.message}`),
       );
-      socket?.destroy();
+      network()?.socket.destroy();
       finish();
     });
     client.on('closed', finish);
@@ -114,17 +112,13 @@ export function echoScu(scu: ScuData, options: EchoOptions = {}): Promise<EchoRe
       finish();
       return;
     }
-    type Network = {
-      socket: Socket;
-      on(event: 'abort', listener: (a: { source: number; reason: number }) => void): void;
-    };
-    const network = (client as unknown as { network?: Network }).network;
-    socket = network?.socket;
+    const net = network();
     // dcmjs-dimse's Client ignores an A-ABORT from the peer; end the association here.
-    network?.on('abort', (a) => {
+    net?.on('abort', (a) => {
       fail(`${where} aborted the association (source ${a.source}, reason ${a.reason})`);
-      network.socket.destroy();
+      net.socket.destroy();
     });
+    const socket = net?.socket;
     if (socket) {
       socket.setNoDelay(true);
       // Before dcmjs-dimse's own listener, which reports the error without its code.
