@@ -123,6 +123,8 @@ export class NetworkStore {
   refreshedAt = $state<number | null>(null);
 
   #bridge: Bridge;
+  /** The C-ECHOs running, by SCU id. */
+  readonly #echoing: Record<number, Promise<EchoResultItem>> = {};
   /** Per section, the newest request; older answers are dropped. */
   #requests: Record<NetworkSection, number> = {
     boxes: 0,
@@ -451,9 +453,20 @@ export class NetworkStore {
     return updated;
   }
 
-  /** C-ECHO to the SCU's node (servers with `echo`); the outcome is kept in `echoes`. */
+  /**
+   * C-ECHO to the SCU's node (servers with `echo`); the outcome is kept in `echoes`. A second Test while
+   * one runs waits for that one.
+   */
   async echoScu(scuId: number): Promise<EchoResultItem> {
     const connectionId = this.#require();
+    const running = this.#echoing[scuId];
+    if (running) return running;
+    const echo = this.#echo(connectionId, scuId).finally(() => delete this.#echoing[scuId]);
+    this.#echoing[scuId] = echo;
+    return echo;
+  }
+
+  async #echo(connectionId: string, scuId: number): Promise<EchoResultItem> {
     const set = (state: EchoState) => {
       if (connectionId === this.connectionId) this.echoes = { ...this.echoes, [scuId]: state };
     };
