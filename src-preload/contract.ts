@@ -429,6 +429,33 @@ export interface ScpItem {
   port: number;
 }
 
+/**
+ * What a server offers beyond the Slicebox API (the local box's `/api/x-desktop` extensions); all false for
+ * a server without them, such as a real Slicebox.
+ */
+export interface NetworkCapabilities {
+  /** C-ECHO to an SCU's node. */
+  echo: boolean;
+  /** Whether each SCP listens, or why it failed to. */
+  scpState: boolean;
+  editScp: boolean;
+  editScu: boolean;
+  editBox: boolean;
+}
+
+/** A C-ECHO's outcome: success, or the node's refusal / the reason it could not be reached. */
+export interface EchoResultItem {
+  success: boolean;
+  message: string;
+}
+
+/** Whether an SCP listens: `failed` carries the reason (e.g. its port is in use). */
+export interface ScpStateItem {
+  scpId: number;
+  state: 'listening' | 'starting' | 'failed' | 'stopped';
+  reason?: string;
+}
+
 export type TransferStatus = 'WAITING' | 'PROCESSING' | 'FINISHED' | 'FAILED' | 'UNKNOWN';
 
 /** One box transaction: images queued for a box (outgoing) or received from one (incoming). */
@@ -867,6 +894,34 @@ export interface Api {
     result: ScpItem;
   };
   'network.removeScp': { args: { connectionId: string; scpId: number }; result: void };
+  /** What the server offers beyond the Slicebox API (echo, SCP state, edits). */
+  'network.capabilities': { args: { connectionId: string }; result: NetworkCapabilities };
+  /** C-ECHO to the node of an SCU (servers with `echo`). */
+  'network.echoScu': { args: { connectionId: string; scuId: number }; result: EchoResultItem };
+  /** Whether each SCP listens (servers with `scpState`). */
+  'network.scpStates': { args: { connectionId: string }; result: ScpStateItem[] };
+  /** Changes an SCP (admin, servers with `editScp`); its listener re-binds. */
+  'network.updateScp': {
+    args: { connectionId: string; scpId: number; name: string; aeTitle: string; port: number };
+    result: ScpItem;
+  };
+  /** Changes an SCU (admin, servers with `editScu`). */
+  'network.updateScu': {
+    args: {
+      connectionId: string;
+      scuId: number;
+      name: string;
+      aeTitle: string;
+      host: string;
+      port: number;
+    };
+    result: ScuItem;
+  };
+  /** Renames a box and sets its default options (admin, servers with `editBox`). */
+  'network.updateBox': {
+    args: { connectionId: string; boxId: number; name: string; defaultOptions: string[] };
+    result: BoxItem;
+  };
   /** The newest 100 outgoing and incoming box transactions. */
   'network.transfers': { args: { connectionId: string }; result: TransfersSnapshot };
   'network.removeTransfer': {
@@ -1132,6 +1187,12 @@ export const CHANNELS = [
   'network.removeScp',
   'network.transfers',
   'network.removeTransfer',
+  'network.capabilities',
+  'network.echoScu',
+  'network.scpStates',
+  'network.updateScp',
+  'network.updateScu',
+  'network.updateBox',
   'network.watches',
   'network.addWatch',
   'network.removeWatch',

@@ -17,6 +17,7 @@ import { createHandlerTable, type HandlerTable } from './handlers.js';
 import { ImportService } from './imports/import-service.js';
 import { ActionService } from './actions/action-service.js';
 import { SendService } from './actions/send-service.js';
+import { NetworkExtensionsService } from './network/extensions-service.js';
 import { NetworkService } from './network/network-service.js';
 import { LogService } from './admin/log-service.js';
 import { SeriesTypesService } from './admin/series-types-service.js';
@@ -133,6 +134,7 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
   const sending = new SendService(connections);
   const privacy = new PrivacyService(connections);
   const network = new NetworkService(connections);
+  const networkExtensions = new NetworkExtensionsService(connections);
   const log = new LogService(connections);
   const seriesTypes = new SeriesTypesService(connections, actions);
   const filtering = new FilteringService(connections, actions);
@@ -220,6 +222,15 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     'network.scps': ({ connectionId }) => network.scps(connectionId),
     'network.addScp': ({ connectionId, ...scp }) => network.addScp(connectionId, scp),
     'network.removeScp': ({ connectionId, scpId }) => network.removeScp(connectionId, scpId),
+    'network.capabilities': ({ connectionId }) => networkExtensions.capabilities(connectionId),
+    'network.echoScu': ({ connectionId, scuId }) => networkExtensions.echoScu(connectionId, scuId),
+    'network.scpStates': ({ connectionId }) => networkExtensions.scpStates(connectionId),
+    'network.updateScp': ({ connectionId, scpId, ...scp }) =>
+      networkExtensions.updateScp(connectionId, { id: scpId, ...scp }),
+    'network.updateScu': ({ connectionId, scuId, ...scu }) =>
+      networkExtensions.updateScu(connectionId, { id: scuId, ...scu }),
+    'network.updateBox': ({ connectionId, boxId, name, defaultOptions }) =>
+      networkExtensions.updateBox(connectionId, boxId, name, defaultOptions),
     'network.transfers': ({ connectionId }) => network.transfers(connectionId),
     'network.removeTransfer': ({ connectionId, direction, transferId }) =>
       network.removeTransfer(connectionId, direction, transferId),

@@ -216,6 +216,31 @@ export const schemas = {
     .object({ connectionId, name: nodeName, aeTitle: z.string().max(64), port: z.number().int() })
     .strict(),
   'network.removeScp': z.object({ connectionId, scpId: id }).strict(),
+  'network.capabilities': z.object({ connectionId }).strict(),
+  'network.echoScu': z.object({ connectionId, scuId: id }).strict(),
+  'network.scpStates': z.object({ connectionId }).strict(),
+  'network.updateScp': z
+    .object({
+      connectionId,
+      scpId: id,
+      name: nodeName,
+      aeTitle: z.string().max(64),
+      port: z.number().int(),
+    })
+    .strict(),
+  'network.updateScu': z
+    .object({
+      connectionId,
+      scuId: id,
+      name: nodeName,
+      aeTitle: z.string().max(64),
+      host: z.string().trim().min(1).max(255),
+      port: z.number().int(),
+    })
+    .strict(),
+  'network.updateBox': z
+    .object({ connectionId, boxId: id, name: boxName, defaultOptions: optionNames })
+    .strict(),
   'network.transfers': z.object({ connectionId }).strict(),
   'network.removeTransfer': z
     .object({ connectionId, direction: z.enum(['outgoing', 'incoming']), transferId: id })

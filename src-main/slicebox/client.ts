@@ -19,7 +19,10 @@ import type {
   IncomingTransaction,
   OutgoingTransaction,
   ScpData,
+  ScpState,
   ScuData,
+  DesktopCapabilities,
+  EchoResult,
   ImageAttribute,
   ImageInformation,
   ImportSession,
@@ -815,6 +818,58 @@ export class SliceboxClient {
       'check PatientIdentityRemoved',
       { json: { imageIds }, timeoutMs: this.uploadTimeoutMs },
     );
+  }
+
+  // ── Slicebox Desktop extensions (/api/x-desktop; localbox DECISIONS.md) ─────
+  /**
+   * The extensions the server has (`scu-echo`, `scp-state`, …): none for a server without them (a real
+   * Slicebox answers 404 there), or one whose answer is not the capabilities JSON.
+   */
+  async desktopExtensions(): Promise<string[]> {
+    let caps: Partial<DesktopCapabilities> | null;
+    try {
+      caps = await this.request<Partial<DesktopCapabilities> | null>(
+        'GET',
+        '/x-desktop/capabilities',
+        'read the server extensions',
+      );
+    } catch (error) {
+      if (error instanceof SliceboxHttpError && [404, 405].includes(error.status)) return [];
+      if (error instanceof SyntaxError) return [];
+      throw error;
+    }
+    const list = caps && typeof caps === 'object' ? caps.extensions : undefined;
+    return Array.isArray(list) ? list.filter((e): e is string => typeof e === 'string') : [];
+  }
+
+  /** C-ECHO to the SCU's node (extension `scu-echo`): 200 with the outcome, also a refusal. */
+  echoScu(scuId: number): Promise<EchoResult> {
+    return this.request('POST', `/x-desktop/scus/${scuId}/echo`, 'C-ECHO', {
+      // Up to three phases of 10 s each on the server.
+      timeoutMs: Math.max(this.timeoutMs, 45_000),
+    });
+  }
+
+  /** Whether each SCP listens (extension `scp-state`). */
+  scpStates(): Promise<ScpState[]> {
+    return this.request('GET', '/x-desktop/scps/state', 'read SCP states');
+  }
+
+  /** Changes an SCP (extension `scp-edit`); the server re-binds its listener. */
+  updateScp(id: number, scp: Omit<ScpData, 'id'>): Promise<ScpData> {
+    return this.request('PUT', `/x-desktop/scps/${id}`, 'edit SCP', { json: { id, ...scp } });
+  }
+
+  /** Changes an SCU (extension `scu-edit`). */
+  updateScu(id: number, scu: Omit<ScuData, 'id'>): Promise<ScuData> {
+    return this.request('PUT', `/x-desktop/scus/${id}`, 'edit SCU', { json: { id, ...scu } });
+  }
+
+  /** Renames a box and sets its default options (extension `box-edit`). */
+  updateBox(id: number, name: string, options: string[]): Promise<Box> {
+    return this.request('PUT', `/x-desktop/boxes/${id}`, 'edit box', {
+      json: { name, defaultProfile: { options: options.map((o) => ({ name: o })) } },
+    });
   }
 
   // ── plumbing ──────────────────────────────────────────────────────────────

@@ -436,3 +436,27 @@ export interface XIdentityRemoved {
   patientIdentityRemoved: boolean;
   error?: string;
 }
+// ── Slicebox Desktop extensions (/api/x-desktop; localbox DECISIONS.md "Desktop extensions") ────────
+
+/** `GET /api/x-desktop/capabilities`; a real Slicebox answers 404. */
+export interface DesktopCapabilities {
+  version: number;
+  /** `scu-echo`, `scp-state`, `scp-edit`, `scu-edit`, `box-edit`. */
+  extensions: string[];
+}
+
+/** `POST /api/x-desktop/scus/{id}/echo`: the node's answer to a C-ECHO. */
+export interface EchoResult {
+  success: boolean;
+  message: string;
+}
+
+/** Whether an SCP listens. */
+export type ScpListenerState =
+  | { state: 'listening' }
+  | { state: 'starting' }
+  | { state: 'failed'; reason: string }
+  | { state: 'stopped' };
+
+/** One entry of `GET /api/x-desktop/scps/state`. */
+export type ScpState = { scpId: number } & ScpListenerState;

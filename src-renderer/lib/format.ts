@@ -80,6 +80,12 @@ export function formatDateTime(when: Date | number): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
+/** `2026-11-30 14:03:27`, as Slicebox's Log and Anonymization screens show a time. */
+export function formatDateTimeSeconds(when: Date | number): string {
+  const date = typeof when === 'number' ? new Date(when) : when;
+  return `${formatDateTime(date)}:${pad(date.getSeconds())}`;
+}
+
 /** The name of an import job: `Drop 2026-11-30 14:03 (3 files)`. */
 export function importJobName(
   source: 'Drop' | 'Import',

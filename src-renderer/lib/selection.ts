@@ -70,6 +70,11 @@ export function selectAll(ids: readonly number[], state: SelectionState): Select
   return { marked: new Set(ids), anchor: state.anchor ?? ids[0] ?? null };
 }
 
+/** Nothing selected (the header checkbox unticked), keeping where a range would start. */
+export function selectNone(state: SelectionState): SelectionState {
+  return { marked: new Set(), anchor: state.anchor };
+}
+
 /** After the rows changed (a refresh, a delete): forget ids that are gone. */
 export function prune(state: SelectionState, ids: readonly number[]): SelectionState {
   const present = new Set(ids);

@@ -11,8 +11,11 @@ import type {
   BoxItem,
   Bridge,
   DestinationRef,
+  EchoResultItem,
   ForwardingRuleItem,
+  NetworkCapabilities,
   ScpItem,
+  ScpStateItem,
   ScuItem,
   SourceRef,
   TransferItem,
@@ -75,6 +78,18 @@ export function portError(port: string): string | null {
   return null;
 }
 
+/** A server without the local box's extensions (a real Slicebox), or one not asked yet. */
+export const NO_CAPABILITIES: NetworkCapabilities = {
+  echo: false,
+  scpState: false,
+  editScp: false,
+  editScu: false,
+  editBox: false,
+};
+
+/** A C-ECHO of an SCU: running, or its outcome (kept until the next test or another connection). */
+export type EchoState = { running: true } | ({ running: false } & EchoResultItem);
+
 export class NetworkStore {
   connectionId = $state<string | null>(null);
   boxes = $state.raw<BoxItem[]>([]);
@@ -96,10 +111,20 @@ export class NetworkStore {
   options = $state.raw<AnonymizationOptionItem[]>([]);
   optionsError = $state<string | null>(null);
   sections = $state(idle());
+  /** What the server offers beyond the Slicebox API (echo, SCP state, edits). */
+  capabilities = $state.raw<NetworkCapabilities>(NO_CAPABILITIES);
+  /** True once the server said which extensions it has. */
+  capabilitiesKnown = $state(false);
+  /** Whether each SCP listens, by SCP id (servers with `scpState`). */
+  scpStates = $state.raw<Readonly<Record<number, ScpStateItem>>>({});
+  /** The last C-ECHO of each SCU, by SCU id. */
+  echoes = $state.raw<Readonly<Record<number, EchoState>>>({});
   /** When the last refresh of boxes and transactions answered (ms since the epoch). */
   refreshedAt = $state<number | null>(null);
 
   #bridge: Bridge;
+  /** The C-ECHOs running, by SCU id. */
+  readonly #echoing: Record<number, Promise<EchoResultItem>> = {};
   /** Per section, the newest request; older answers are dropped. */
   #requests: Record<NetworkSection, number> = {
     boxes: 0,
@@ -131,6 +156,10 @@ export class NetworkStore {
     this.options = [];
     this.optionsError = null;
     this.sections = idle();
+    this.capabilities = NO_CAPABILITIES;
+    this.capabilitiesKnown = false;
+    this.scpStates = {};
+    this.echoes = {};
     this.refreshedAt = null;
     for (const key of Object.keys(this.#requests) as NetworkSection[]) this.#requests[key]++;
     void this.#loadKind();
@@ -140,6 +169,8 @@ export class NetworkStore {
 
   loadAll(): Promise<void> {
     return Promise.all([
+      this.loadCapabilities(),
+      this.loadOptions(),
       this.loadBoxes(),
       this.loadScps(),
       this.loadScus(),
@@ -163,9 +194,38 @@ export class NetworkStore {
     }
   }
 
+  /** Asks the server which extensions it has; the SCP states follow when it can tell them. */
+  async loadCapabilities(): Promise<void> {
+    const connectionId = this.connectionId;
+    if (!connectionId) return;
+    try {
+      const capabilities = await this.#bridge.invoke('network.capabilities', { connectionId });
+      if (connectionId !== this.connectionId) return;
+      this.capabilities = capabilities;
+      this.capabilitiesKnown = true;
+    } catch {
+      // Unknown (the server is unreachable): the lists say so; the extensions stay hidden.
+      return;
+    }
+    await this.loadScpStates();
+  }
+
+  /** Whether each SCP listens (servers with `scpState`); a failure leaves the last states shown. */
+  async loadScpStates(): Promise<void> {
+    const connectionId = this.connectionId;
+    if (!connectionId || !this.capabilities.scpState) return;
+    try {
+      const states = await this.#bridge.invoke('network.scpStates', { connectionId });
+      if (connectionId !== this.connectionId) return;
+      this.scpStates = Object.fromEntries(states.map((s) => [s.scpId, s]));
+    } catch {
+      // The SCP list shows the server's error; the state column keeps what it knew.
+    }
+  }
+
   /** The periodic refresh: what changes by itself on the server. */
   refreshLive(): Promise<void> {
-    return Promise.all([this.loadBoxes(), this.loadTransfers()]).then(() => {
+    return Promise.all([this.loadBoxes(), this.loadTransfers(), this.loadScpStates()]).then(() => {
       if (this.sections.boxes.error === null && this.sections.transfers.error === null)
         this.refreshedAt = Date.now();
     });
@@ -222,7 +282,7 @@ export class NetworkStore {
       'scps',
       (connectionId) => this.#bridge.invoke('network.scps', { connectionId }),
       (scps) => (this.scps = scps),
-    );
+    ).then(() => this.loadScpStates());
   }
 
   loadScus(): Promise<void> {
@@ -325,6 +385,19 @@ export class NetworkStore {
     return box;
   }
 
+  /** Renames a box and sets its default options (servers with `editBox`). */
+  async updateBox(boxId: number, name: string, defaultOptions: string[]): Promise<BoxItem> {
+    const connectionId = this.#require();
+    const box = await this.#bridge.invoke('network.updateBox', {
+      connectionId,
+      boxId,
+      name,
+      defaultOptions,
+    });
+    await this.loadBoxes();
+    return box;
+  }
+
   async removeBox(boxId: number): Promise<void> {
     const connectionId = this.#require();
     await this.#bridge.invoke('network.removeBox', { connectionId, boxId });
@@ -338,6 +411,19 @@ export class NetworkStore {
     return added;
   }
 
+  /** Changes an SCP (servers with `editScp`): the server re-binds its listener. */
+  async updateScp(scp: ScpItem): Promise<ScpItem> {
+    const connectionId = this.#require();
+    const { id: scpId, ...fields } = scp;
+    const updated = await this.#bridge.invoke('network.updateScp', {
+      connectionId,
+      scpId,
+      ...fields,
+    });
+    await this.loadScps();
+    return updated;
+  }
+
   async removeScp(scpId: number): Promise<void> {
     const connectionId = this.#require();
     await this.#bridge.invoke('network.removeScp', { connectionId, scpId });
@@ -349,6 +435,50 @@ export class NetworkStore {
     const added = await this.#bridge.invoke('network.addScu', { connectionId, ...scu });
     await this.loadScus();
     return added;
+  }
+
+  /** Changes an SCU (servers with `editScu`); its last C-ECHO no longer says anything about it. */
+  async updateScu(scu: ScuItem): Promise<ScuItem> {
+    const connectionId = this.#require();
+    const { id: scuId, ...fields } = scu;
+    const updated = await this.#bridge.invoke('network.updateScu', {
+      connectionId,
+      scuId,
+      ...fields,
+    });
+    this.echoes = Object.fromEntries(
+      Object.entries(this.echoes).filter(([id]) => Number(id) !== scuId),
+    );
+    await this.loadScus();
+    return updated;
+  }
+
+  /**
+   * C-ECHO to the SCU's node (servers with `echo`); the outcome is kept in `echoes`. A second Test while
+   * one runs waits for that one.
+   */
+  async echoScu(scuId: number): Promise<EchoResultItem> {
+    const connectionId = this.#require();
+    const running = this.#echoing[scuId];
+    if (running) return running;
+    const echo = this.#echo(connectionId, scuId).finally(() => delete this.#echoing[scuId]);
+    this.#echoing[scuId] = echo;
+    return echo;
+  }
+
+  async #echo(connectionId: string, scuId: number): Promise<EchoResultItem> {
+    const set = (state: EchoState) => {
+      if (connectionId === this.connectionId) this.echoes = { ...this.echoes, [scuId]: state };
+    };
+    set({ running: true });
+    let result: EchoResultItem;
+    try {
+      result = await this.#bridge.invoke('network.echoScu', { connectionId, scuId });
+    } catch (error) {
+      result = { success: false, message: errorMessage(error) };
+    }
+    set({ running: false, ...result });
+    return result;
   }
 
   async removeScu(scuId: number): Promise<void> {

@@ -233,6 +233,26 @@ export class BoxService {
   }
 
   /**
+   * Renames a box and sets its default options (a desktop extension, `PUT /api/x-desktop/boxes/{id}`). The
+   * name must not be empty nor another box's; the URL, token and type stay. A renamed PUSH box's workers
+   * restart under the new name (a request in flight is retried, as after any interruption).
+   */
+  update(id: number, name: string, defaultProfile: readonly string[]): Box {
+    const box = this.boxes.get(id);
+    if (!box) throw new NotFound(`No box found for id ${id}`);
+    if (name.trim() === '') throw new InvalidArgument('Name must not be empty');
+    const named = this.boxes.byName(name);
+    if (named && named.id !== id) throw new InvalidArgument(`A box named ${name} already exists`);
+    const updated = this.boxes.update(id, name, defaultProfile)!;
+    if (updated.name !== box.name && this.workers.has(id)) {
+      this.workers.get(id)?.stop();
+      this.workers.delete(id);
+      this.startWorker(updated);
+    }
+    return this.toJson(updated);
+  }
+
+  /**
    * `DELETE /boxes/{id}` (§12.4): stops the workers (requests in flight are aborted), deletes the box; its
    * transactions remain.
    */

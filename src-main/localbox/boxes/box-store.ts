@@ -79,6 +79,14 @@ export class BoxStore {
     return { id: Number(info.lastInsertRowid), ...box };
   }
 
+  /** Changes the name and default profile (a desktop extension); undefined when there is no such box. */
+  update(id: number, name: string, defaultProfile: readonly string[]): BoxRecord | undefined {
+    const changed = this.db
+      .prepare('UPDATE boxes SET name = ?, default_profile = ? WHERE id = ?')
+      .run(name, JSON.stringify(defaultProfile), id).changes;
+    return changed > 0 ? this.get(id) : undefined;
+  }
+
   /** Returns whether a row was deleted. */
   delete(id: number): boolean {
     return this.db.prepare('DELETE FROM boxes WHERE id = ?').run(id).changes > 0;

@@ -24,7 +24,7 @@ import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { association } from 'dcmjs-dimse';
-import type { ScpData, Source } from '../../slicebox/types.js';
+import type { ScpData, ScpListenerState, Source } from '../../slicebox/types.js';
 import {
   ACCEPTED_TRANSFER_SYNTAXES,
   IMAGE_DATA_SOP_CLASSES,
@@ -637,6 +637,20 @@ function receiver(): ScpConstructor {
   return receiverClass;
 }
 
+/** Why a port could not be bound, in words. */
+function listenFailure(e: NodeJS.ErrnoException, host: string, port: number): string {
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return `Port ${port} is already in use on ${host}`;
+    case 'EACCES':
+      return `No permission to listen on port ${port} of ${host}`;
+    case 'EADDRNOTAVAIL':
+      return `The address ${host} is not one of this computer's`;
+    default:
+      return e.message;
+  }
+}
+
 interface RunningListener {
   scp: ScpData;
   server: Server;
@@ -655,6 +669,8 @@ interface RunningListener {
 /** Starts, tracks and stops the listeners of all SCPs. */
 export class ScpListeners {
   private readonly running = new Map<number, RunningListener>();
+  /** Why the last start of an SCP failed, until it is started again or stopped. */
+  private readonly failures = new Map<number, string>();
   private closed = false;
   private readonly limits: ScpLimits;
 
@@ -669,6 +685,7 @@ export class ScpListeners {
   start(scp: ScpData): Promise<boolean> {
     if (this.closed) return Promise.resolve(false);
     this.stopNow(scp.id);
+    this.failures.delete(scp.id);
     const Receiver = receiver();
     const sockets = new Set<Socket>();
     const server = createServer((socket) => {
@@ -710,8 +727,11 @@ export class ScpListeners {
     };
     this.running.set(scp.id, entry);
     return new Promise<boolean>((resolve) => {
-      const onError = (e: Error): void => {
-        if (this.running.get(scp.id) === entry) this.running.delete(scp.id);
+      const onError = (e: NodeJS.ErrnoException): void => {
+        if (this.running.get(scp.id) === entry) {
+          this.running.delete(scp.id);
+          this.failures.set(scp.id, listenFailure(e, this.deps.host, scp.port));
+        }
         this.deps.log(
           'ERROR',
           `SCP ${scp.name} (AE title ${scp.aeTitle.trim()}) could not listen on ${this.deps.host}:${scp.port}: ${e.message}`,
@@ -767,10 +787,20 @@ export class ScpListeners {
 
   /** Stops the listener of SCP `id` and drops its open associations; resolves when the port is free. */
   async stop(id: number): Promise<void> {
+    this.failures.delete(id);
     const entry = this.running.get(id);
     if (!entry) return;
     this.running.delete(id);
     await closeListener(entry);
+  }
+
+  /** Whether SCP `id` listens, is binding its port, failed to (and why), or is not running. */
+  state(id: number): ScpListenerState {
+    const failure = this.failures.get(id);
+    if (failure !== undefined) return { state: 'failed', reason: failure };
+    const entry = this.running.get(id);
+    if (!entry) return { state: 'stopped' };
+    return entry.server.listening ? { state: 'listening' } : { state: 'starting' };
   }
 
   /** Stops every listener (synchronously initiated; used by the engine's close()). */

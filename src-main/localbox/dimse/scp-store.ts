@@ -63,6 +63,30 @@ export class ScpStore {
     })();
   }
 
+  /**
+   * Changes an SCP (a desktop extension, `PUT /api/x-desktop/scps/{id}`), validated as `add` validates a new
+   * one; the name and the port must not belong to another SCP. Undefined when there is no such SCP.
+   */
+  update(id: number, input: { name: string; aeTitle: string; port: number }): ScpData | undefined {
+    return this.db.transaction(() => {
+      if (!this.get(id)) return undefined;
+      if (input.name.trim() === '') throw new InvalidArgument('Name must not be empty');
+      const named = this.byName(input.name);
+      if (named && named.id !== id)
+        throw new InvalidArgument(`An SCP named ${input.name} already exists`);
+      validateAeTitleAndPort(input.aeTitle, input.port);
+      if (
+        this.db.prepare('SELECT 1 FROM scps WHERE port = ? AND id <> ?').get(input.port, id) !==
+        undefined
+      )
+        throw new InvalidArgument(`Port ${input.port} is already in use`);
+      this.db
+        .prepare('UPDATE scps SET name = ?, ae_title = ?, port = ? WHERE id = ?')
+        .run(input.name, input.aeTitle, input.port, id);
+      return { id, name: input.name, aeTitle: input.aeTitle, port: input.port };
+    })();
+  }
+
   /** Deletes the row (its tag-filter associations go with it, migration 006); false when there was none. */
   delete(id: number): boolean {
     return this.db.prepare('DELETE FROM scps WHERE id = ?').run(id).changes > 0;

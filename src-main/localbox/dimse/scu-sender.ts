@@ -178,10 +178,9 @@ async function mapInOrder<T, R>(
   return results;
 }
 
-/** Where the first error of a send came from, for Slicebox's messages. */
-function peerMessage(scu: ScuData, error: Error, socketError: NodeJS.ErrnoException | undefined) {
-  const where = `${scu.aeTitle}@${scu.host}:${scu.port}`;
-  switch (socketError?.code) {
+/** Slicebox's words for a peer that cannot be reached at all (by socket error code); undefined for others. */
+export function unreachableMessage(where: string, code: string | undefined): string | undefined {
+  switch (code) {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_NONAME':
@@ -192,8 +191,17 @@ function peerMessage(scu: ScuData, error: Error, socketError: NodeJS.ErrnoExcept
     case 'ENETUNREACH':
       return `No route found to host ${where}`;
     default:
-      return `Unable to send images to ${where}: ${error.message}`;
+      return undefined;
   }
+}
+
+/** Where the first error of a send came from, for Slicebox's messages. */
+function peerMessage(scu: ScuData, error: Error, socketError: NodeJS.ErrnoException | undefined) {
+  const where = `${scu.aeTitle}@${scu.host}:${scu.port}`;
+  return (
+    unreachableMessage(where, socketError?.code) ??
+    `Unable to send images to ${where}: ${error.message}`
+  );
 }
 
 /** Sends `imageIds` to `scu`. Resolves when the association is released; rejects with ScuSendError. */

@@ -64,6 +64,38 @@ export class ScuStore {
     })();
   }
 
+  /**
+   * Changes an SCU (a desktop extension, `PUT /api/x-desktop/scus/{id}`), validated as `add` validates a new
+   * one; the name and the host and port must not belong to another SCU. Undefined when there is no such SCU.
+   */
+  update(
+    id: number,
+    input: { name: string; aeTitle: string; host: string; port: number },
+  ): ScuData | undefined {
+    return this.db.transaction(() => {
+      if (!this.get(id)) return undefined;
+      if (input.name.trim() === '') throw new InvalidArgument('Name must not be empty');
+      if (input.host.trim() === '') throw new InvalidArgument('Host must not be empty');
+      if (
+        this.db.prepare('SELECT 1 FROM scus WHERE name = ? AND id <> ?').get(input.name, id) !==
+        undefined
+      )
+        throw new InvalidArgument(`An SCU named ${input.name} already exists`);
+      validateAeTitleAndPort(input.aeTitle, input.port);
+      if (
+        this.db
+          .prepare('SELECT 1 FROM scus WHERE host = ? AND port = ? AND id <> ?')
+          .get(input.host, input.port, id) !== undefined
+      ) {
+        throw new InvalidArgument(`Host ${input.host} and port ${input.port} is already in use`);
+      }
+      this.db
+        .prepare('UPDATE scus SET name = ?, ae_title = ?, host = ?, port = ? WHERE id = ?')
+        .run(input.name, input.aeTitle, input.host, input.port, id);
+      return { id, name: input.name, aeTitle: input.aeTitle, host: input.host, port: input.port };
+    })();
+  }
+
   delete(id: number): boolean {
     return this.db.prepare('DELETE FROM scus WHERE id = ?').run(id).changes > 0;
   }

@@ -41,6 +41,7 @@ import { registerSystemRoutes } from './routes/system.js';
 import { registerTransactionRoutes } from './routes/transactions.js';
 import { registerUserRoutes } from './routes/users.js';
 import { registerDesktopPrivacyRoutes } from './routes/x-desktop-privacy.js';
+import { registerDesktopExtensionRoutes } from './routes/x-desktop.js';
 import { Routes } from './routing.js';
 
 /** Request size limit for JSON bodies (Slicebox: akka.http.parsing.max-content-length = 64 MB). */
@@ -165,6 +166,7 @@ export async function buildApp(engine: Engine, options: AppOptions): Promise<Fas
   registerDirectoryWatchRoutes(routes, engine);
   registerForwardingRoutes(routes, engine);
   registerDesktopPrivacyRoutes(routes, engine);
+  registerDesktopExtensionRoutes(routes, engine);
   routes.finish();
   return app;
 }
