@@ -1,13 +1,18 @@
 /**
  * `node out/main/localbox.js [--port 5000] [--host 127.0.0.1] [--data ./data] [--user admin] [--password admin]
  *   [--public-url https://box.example.org] [--dicom-host 127.0.0.1] [--delete-on-import] [--workers N]
- *   [--max-inflated-mb N] [--max-decoded-mb N] [--job-timeout-s N] [--worker-heap-mb N]`
+ *   [--max-inflated-mb N] [--max-decoded-mb N] [--job-timeout-s N] [--worker-heap-mb N]
+ *   [--login-max-failures N] [--login-window-s N] [--dicom-idle-timeout-s N] [--dicom-max-associations N]
+ *   [--dicom-max-dataset-mb N]`
  * `--public-url`: how remote Slicebox servers reach this box (POLL box base URLs, BEHAVIOR §12.2); default the
  * listen address and port. `--dicom-host`: the address the SCPs' DICOM listeners bind (default 127.0.0.1).
  * `--delete-on-import`: delete files from watched directories after they were imported (BEHAVIOR §2, §15).
  * `--workers`: worker threads for the CPU-heavy DICOM work (default: one per core, at most 8). Budgets (defaults in
  * codec/budgets.ts, DECISIONS.md): `--max-inflated-mb` (a deflated dataset inflated), `--max-decoded-mb` (one
  * decoded frame), `--job-timeout-s` (one job in a worker), `--worker-heap-mb` (a worker's heap).
+ * Failed logins (DECISIONS.md "HTTP hardening"): `--login-max-failures` different wrong passwords within
+ * `--login-window-s` answer 429 (default 5 in 300 s). DICOM receivers (DECISIONS.md "SCP hardening"):
+ * `--dicom-idle-timeout-s` (default 60), `--dicom-max-associations` per SCP (32), `--dicom-max-dataset-mb` (2048).
  * Superuser also from SLICEBOX_SUPERUSER / SLICEBOX_SUPERUSER_PASSWORD (flags win).
  * Prints `Local box ready at http://HOST:PORT` once listening (and sends `{type:'ready', url}` over IPC when
  * forked); stops cleanly on SIGTERM/SIGINT, within STOP_DEADLINE_MS whatever is running (past it the process
@@ -16,11 +21,13 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Budgets } from './codec/budgets.js';
+import type { ScpLimits } from './dimse/scp-limits.js';
+import type { LoginThrottleOptions } from './users/login-throttle.js';
 import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SUPERUSER, checkPublicUrl } from './config.js';
 import { startLocalbox } from './server.js';
 
 const USAGE =
-  'Usage: localbox [--port <0-65535>] [--host <address>] [--data <dir>] [--user <name>] [--password <password>] [--public-url <url>] [--dicom-host <address>] [--delete-on-import] [--workers <n>] [--max-inflated-mb <n>] [--max-decoded-mb <n>] [--job-timeout-s <n>] [--worker-heap-mb <n>]';
+  'Usage: localbox [--port <0-65535>] [--host <address>] [--data <dir>] [--user <name>] [--password <password>] [--public-url <url>] [--dicom-host <address>] [--delete-on-import] [--workers <n>] [--max-inflated-mb <n>] [--max-decoded-mb <n>] [--job-timeout-s <n>] [--worker-heap-mb <n>] [--login-max-failures <n>] [--login-window-s <n>] [--dicom-idle-timeout-s <n>] [--dicom-max-associations <n>] [--dicom-max-dataset-mb <n>]';
 
 /** A stop (SIGTERM, SIGINT, POST /system/stop) ends the process within this time, closed or not. */
 const STOP_DEADLINE_MS = 4000;
@@ -50,6 +57,8 @@ function parse(): {
   deleteOnImport: boolean;
   workers?: number;
   budgets: Partial<Budgets>;
+  loginThrottle: Partial<LoginThrottleOptions>;
+  dicomLimits: Partial<ScpLimits>;
 } {
   let values;
   try {
@@ -69,6 +78,11 @@ function parse(): {
         'max-decoded-mb': { type: 'string' },
         'job-timeout-s': { type: 'string' },
         'worker-heap-mb': { type: 'string' },
+        'login-max-failures': { type: 'string' },
+        'login-window-s': { type: 'string' },
+        'dicom-idle-timeout-s': { type: 'string' },
+        'dicom-max-associations': { type: 'string' },
+        'dicom-max-dataset-mb': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -109,6 +123,26 @@ function parse(): {
   if (timeoutS !== undefined) budgets.jobTimeoutMs = timeoutS * 1000;
   const heapMb = positiveInt('worker-heap-mb', values['worker-heap-mb'], 1024 * 1024);
   if (heapMb !== undefined) budgets.workerHeapMb = heapMb;
+  const loginThrottle: Partial<LoginThrottleOptions> = {};
+  const maxFailures = positiveInt('login-max-failures', values['login-max-failures'], 1000);
+  if (maxFailures !== undefined) loginThrottle.maxFailures = maxFailures;
+  const windowS = positiveInt('login-window-s', values['login-window-s'], 24 * 3600);
+  if (windowS !== undefined) loginThrottle.windowMs = windowS * 1000;
+  const dicomLimits: Partial<ScpLimits> = {};
+  const idleS = positiveInt('dicom-idle-timeout-s', values['dicom-idle-timeout-s'], 24 * 3600);
+  if (idleS !== undefined) dicomLimits.idleTimeoutMs = idleS * 1000;
+  const maxAssociations = positiveInt(
+    'dicom-max-associations',
+    values['dicom-max-associations'],
+    10_000,
+  );
+  if (maxAssociations !== undefined) dicomLimits.maxAssociations = maxAssociations;
+  const datasetMb = positiveInt(
+    'dicom-max-dataset-mb',
+    values['dicom-max-dataset-mb'],
+    1024 * 1024,
+  );
+  if (datasetMb !== undefined) dicomLimits.maxDatasetBytes = datasetMb * MIB;
   return {
     port: Number(portText),
     host,
@@ -120,6 +154,8 @@ function parse(): {
     deleteOnImport: values['delete-on-import'] === true,
     ...(workers !== undefined ? { workers } : {}),
     budgets,
+    loginThrottle,
+    dicomLimits,
   };
 }
 
@@ -135,6 +171,8 @@ async function main(): Promise<void> {
     ...(args.deleteOnImport ? { watches: { deleteOnImport: true } } : {}),
     ...(args.workers !== undefined ? { workers: args.workers } : {}),
     budgets: args.budgets,
+    loginThrottle: args.loginThrottle,
+    dicomLimits: args.dicomLimits,
     // POST /api/system/stop ends the process, as Slicebox does (BEHAVIOR §7.3).
     onStopRequested: () => stop('POST /api/system/stop'),
   });

@@ -17,6 +17,8 @@ import { apiBaseUrl } from './config.js';
 import { openEngine } from './engine.js';
 import type { Engine } from './engine.js';
 import { buildApp } from './http/app.js';
+import type { RequestTimeouts } from './http/request-timeouts.js';
+import type { LoginThrottleOptions } from './users/login-throttle.js';
 
 export interface LocalboxOptions {
   dataDir: string;
@@ -56,6 +58,10 @@ export interface LocalboxOptions {
   workers?: number;
   /** Budgets of the CPU work (defaults and meaning in codec/budgets.ts, DECISIONS.md). */
   budgets?: Partial<Budgets>;
+  /** HTTP header and body-idle timeouts (defaults 20 s each; DECISIONS.md "HTTP hardening"). */
+  timeouts?: Partial<RequestTimeouts>;
+  /** Failed-login throttling (default 5 different failures per 5 minutes; DECISIONS.md "HTTP hardening"). */
+  loginThrottle?: Partial<LoginThrottleOptions>;
   /** The worker bundle (default beside the engine's bundle; see pool/worker-file.ts). */
   workerFile?: string;
   /** One line per job and kind of message the DICOM libraries logged (default: stderr). */
@@ -104,6 +110,8 @@ export async function startLocalbox(opts: LocalboxOptions): Promise<Localbox> {
       logger: opts.logger ?? false,
       version: SLICEBOX_API_VERSION,
       onStopRequested,
+      ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
+      ...(opts.loginThrottle ? { loginThrottle: opts.loginThrottle } : {}),
     });
     await app.listen({ host, port: opts.port ?? 0 });
   } catch (e) {

@@ -114,6 +114,44 @@ test('budget flags reach the engine: --max-inflated-mb 1 refuses a 2 MiB deflate
   expect(await exited).toBe(0);
 });
 
+test('login and DICOM flags reach the box: --login-max-failures 2 answers 429 at the third wrong password', async () => {
+  const child = spawn(
+    process.execPath,
+    [
+      BUNDLE,
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--login-max-failures',
+      '2',
+      '--login-window-s',
+      '60',
+      '--dicom-idle-timeout-s',
+      '5',
+      '--dicom-max-associations',
+      '4',
+      '--dicom-max-dataset-mb',
+      '64',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env },
+  );
+  const exited = exitOf(child);
+  const url = /(http:\/\/\S+)/.exec(await firstLine(child))?.[1] as string;
+  const statuses: number[] = [];
+  for (const password of ['wrong-1', 'wrong-2', 'wrong-3']) {
+    const res = await fetch(`${url}/api/users`, {
+      headers: { authorization: basic('admin', password) },
+    });
+    statuses.push(res.status);
+    if (res.status === 429) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    await res.text();
+  }
+  expect(statuses).toEqual([401, 401, 429]);
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+});
+
 test.each([
   [['--port', 'abc']],
   [['--port', '70000']],
@@ -126,6 +164,8 @@ test.each([
   [['--max-inflated-mb', '-1']],
   [['--job-timeout-s', '1.5']],
   [['--worker-heap-mb', '']],
+  [['--login-max-failures', '0']],
+  [['--dicom-max-dataset-mb', 'big']],
 ])('bad arguments %j → exit 2', async (args) => {
   const child = spawn(process.execPath, [BUNDLE, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],

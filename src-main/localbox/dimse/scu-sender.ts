@@ -387,7 +387,13 @@ export async function sendToScu(
         `Unable to send images to ${where}: association rejected (result ${r.result}, source ${r.source}, reason ${r.reason}${r.reason === D.constants.RejectReason.CalledAeNotRecognized && r.source === D.constants.RejectSource.ServiceUser ? ': called AE title not recognized' : ''})`,
       );
     });
-    client.on('networkError', (e: Error) => fail(peerMessage(scu, e, socketError)));
+    // dcmjs-dimse reports a timeout (e.g. a peer that accepts the connection and then says nothing) without
+    // closing the socket, so 'closed' would never come: close it here, the outcome is known.
+    client.on('networkError', (e: Error) => {
+      fail(peerMessage(scu, e, socketError));
+      network()?.socket.destroy();
+      finish();
+    });
     client.on('closed', () => finish());
 
     try {
