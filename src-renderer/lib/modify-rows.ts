@@ -193,7 +193,10 @@ export function checkRow(row: RowDraft, lookup: StepLookup): RowCheck {
 
 /** VRs whose value is one piece of text: a backslash is part of it, not a separator. */
 const SINGLE_TEXT = new Set(['LT', 'ST', 'UT', 'UR']);
-/** Text VRs and their maximum length in characters (PS3.5 Table 6.2-1). */
+/**
+ * Text VRs and their maximum length in characters (PS3.5 Table 6.2-1). DA, TM, DT and AS are left out:
+ * their formats fix their lengths, and saying the format helps more.
+ */
 const MAX_LENGTH: Record<string, number> = {
   AE: 16,
   CS: 16,
@@ -204,10 +207,6 @@ const MAX_LENGTH: Record<string, number> = {
   SH: 16,
   ST: 1024,
   UI: 64,
-  DT: 26,
-  TM: 14,
-  DA: 8,
-  AS: 4,
 };
 const INTEGER_RANGE: Record<string, [bigint, bigint]> = {
   // The dictionary cannot tell US-or-SS elements (Smallest Image Pixel Value…) apart: both ranges pass.
