@@ -386,7 +386,7 @@ export interface TagStepInfo {
   vr: string;
   /** Value multiplicity from the dictionary; `max` absent when unbounded. */
   vm: { min: number; max?: number };
-  /** Unknown keyword: up to five dictionary keywords that look alike, closest first. */
+  /** Unknown keyword: up to three dictionary keywords that look alike, closest first. */
   suggestions: string[];
 }
 

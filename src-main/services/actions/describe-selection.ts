@@ -35,13 +35,9 @@ export async function describeSelection(
     studies.set(id, await client.study(id));
   });
   const patients = new Map<number, Patient>();
-  await eachLimited(
-    [...new Set([...studies.values()].map((s) => s.patientId))],
-    8,
-    async (id) => {
-      patients.set(id, await client.patient(id));
-    },
-  );
+  await eachLimited([...new Set([...studies.values()].map((s) => s.patientId))], 8, async (id) => {
+    patients.set(id, await client.patient(id));
+  });
 
   const byPatient = new Map<number, { studies: Set<number>; series: DescribedSeries[] }>();
   for (const [seriesId, count] of imagesPerSeries) {

@@ -2,7 +2,7 @@
  * One step of a Modify tag path looked up in the server's own dictionary (BEHAVIOR §7.6): a keyword's
  * tag, or a literal `(gggg,eeee)`'s keyword, then the VR and VM of the tag. The server's dictionary is the
  * authority on what it accepts, so the Modify form checks its rows with it before anything is sent. An
- * unknown keyword is not an error: it comes back with `tag: null` and the dictionary keywords closest to
+ * unknown keyword is not an error: it comes back with `tag: null` and the (at most three) dictionary keywords closest to
  * it (edit distance, case ignored), so the form can say "Did you mean PatientName?".
  */
 import type { TagStepInfo } from '../../../src-preload/contract.js';
@@ -11,7 +11,7 @@ import { ServiceError } from '../service-error.js';
 
 const KEYWORD = /^[A-Za-z][A-Za-z0-9]*$/;
 const LITERAL = /^\(([0-9a-fA-F]{4}),([0-9a-fA-F]{4})\)$/;
-const MAX_SUGGESTIONS = 5;
+const MAX_SUGGESTIONS = 3;
 
 /** Every dictionary keyword of a server, fetched once per client (for suggestions only). */
 const allKeywords = new WeakMap<SliceboxClient, Promise<string[]>>();
