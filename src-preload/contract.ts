@@ -344,6 +344,68 @@ export interface SelectionSummary {
   modalities: { modality: string; series: number }[];
 }
 
+/** One series of a described selection: what a confirmation names. */
+export interface DescribedSeries {
+  seriesId: number;
+  modality: string;
+  /** SeriesDescription, or ProtocolName when that is empty. */
+  description: string;
+  studyDescription: string;
+  /** DICOM DA as stored (`20040119`). */
+  studyDate: string;
+  /** The selection's images in this series (all of them, unless images were selected). */
+  images: number;
+}
+
+/** One patient of a described selection, with its series (at most `DESCRIBE_MAX_SERIES`). */
+export interface DescribedPatient {
+  patientId: number;
+  patientName: string;
+  patientID: string;
+  studies: number;
+  /** Counted over all of the patient's series in the selection, listed or not. */
+  seriesCount: number;
+  images: number;
+  series: DescribedSeries[];
+}
+
+/**
+ * `actions.describe`: what a selection covers, by name, for the confirmations of destructive actions
+ * ("Permanently delete 2 series of Doe, Peter (CT, 5 images; MR, 3 images)?"). The totals are exact (the
+ * selection is resolved to its images on the server, as Summary does); the lists are capped: at most
+ * `DESCRIBE_MAX_PATIENTS` patients (by name), each with at most `DESCRIBE_MAX_SERIES` series.
+ */
+export interface SelectionDescription {
+  kind: ActionSelection['kind'];
+  patients: number;
+  studies: number;
+  series: number;
+  images: number;
+  list: DescribedPatient[];
+}
+
+export const DESCRIBE_MAX_PATIENTS = 20;
+export const DESCRIBE_MAX_SERIES = 20;
+
+/**
+ * `dicom.lookup`: one step of a tag path (a keyword or `(gggg,eeee)`) in the server's dictionary. An
+ * unknown keyword has `tag: null` and the closest dictionary keywords as suggestions.
+ */
+export interface TagStepInfo {
+  /** The step as asked. */
+  step: string;
+  /** Signed 32-bit as the server's dictionary answers it; null for an unknown keyword. */
+  tag: number | null;
+  /** The dictionary keyword ('' for private or unknown tags). */
+  keyword: string;
+  /** The dictionary VR (`UN` for private or unknown tags); '' for an unknown keyword. */
+  vr: string;
+  /** Value multiplicity from the dictionary; `max` absent when unbounded. */
+  vm: { min: number; max?: number };
+  /** Unknown keyword: up to three dictionary keywords that look alike, closest first. */
+  suggestions: string[];
+}
+
 /** A patient of a selection: its id and PatientName as stored. */
 export interface SelectionPatient {
   patientId: number;
@@ -813,6 +875,11 @@ export interface Api {
     args: { connectionId: string; selection: ActionSelection };
     result: { deleted: number };
   };
+  /** What a selection covers, by name (patients, series, counts): what a confirmation names. */
+  'actions.describe': {
+    args: { connectionId: string; selection: ActionSelection };
+    result: SelectionDescription;
+  };
   'actions.anonymize': {
     args: {
       connectionId: string;
@@ -850,6 +917,11 @@ export interface Api {
       kind?: 'all' | 'sequence' | 'nonsequence';
     };
     result: string[];
+  };
+  /** One tag-path step (keyword or `(gggg,eeee)`) in the server's dictionary: tag, VR, VM. */
+  'dicom.lookup': {
+    args: { connectionId: string; step: string };
+    result: TagStepInfo;
   };
   'importSessions.list': { args: PageRequest; result: Page<ImportSessionItem> };
   'importSessions.create': {
@@ -1163,6 +1235,7 @@ export const CHANNELS = [
   'exports.dismiss',
   'actions.summary',
   'actions.delete',
+  'actions.describe',
   'actions.anonymize',
   'actions.patients',
   'anonymization.options',
@@ -1170,6 +1243,7 @@ export const CHANNELS = [
   'actions.seriesTags',
   'actions.tagSeries',
   'dicom.keywords',
+  'dicom.lookup',
   'importSessions.list',
   'importSessions.create',
   'importSessions.remove',

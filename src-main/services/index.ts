@@ -190,6 +190,7 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     'exports.dismiss': async ({ exportId }) => exports.dismiss(exportId),
     'actions.summary': ({ connectionId, selection }) => actions.summary(connectionId, selection),
     'actions.delete': ({ connectionId, selection }) => actions.delete(connectionId, selection),
+    'actions.describe': ({ connectionId, selection }) => actions.describe(connectionId, selection),
     'actions.anonymize': ({ connectionId, selection, options: names, patientNames }) =>
       actions.anonymize(connectionId, selection, names, patientNames),
     'actions.patients': ({ connectionId, selection }) => actions.patients(connectionId, selection),
@@ -202,6 +203,7 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
       actions.tagSeries(connectionId, selection, add, remove),
     'dicom.keywords': ({ connectionId, filter, kind }) =>
       actions.keywords(connectionId, filter, kind),
+    'dicom.lookup': ({ connectionId, step }) => actions.lookup(connectionId, step),
     'importSessions.list': (args) => importSessions.list(args),
     'importSessions.create': ({ connectionId, name }) => importSessions.create(connectionId, name),
     'importSessions.remove': ({ connectionId, sessionIds }) =>

@@ -147,6 +147,7 @@ export const schemas = {
   'exports.dismiss': z.object({ exportId: z.string().min(1).max(200) }).strict(),
   'actions.summary': z.object({ connectionId, selection }).strict(),
   'actions.delete': z.object({ connectionId, selection }).strict(),
+  'actions.describe': z.object({ connectionId, selection }).strict(),
   'actions.anonymize': z
     .object({
       connectionId,
@@ -180,6 +181,7 @@ export const schemas = {
       kind: z.enum(['all', 'sequence', 'nonsequence']).optional(),
     })
     .strict(),
+  'dicom.lookup': z.object({ connectionId, step: z.string().trim().min(1).max(100) }).strict(),
   'importSessions.list': z.object(page).strict(),
   'importSessions.create': z
     .object({ connectionId, name: z.string().trim().min(1).max(180) })

@@ -407,6 +407,30 @@ export class SliceboxClient {
     });
   }
 
+  /** `GET /dicom/dictionary/keyword?tag=`: the keyword of a tag (404 for private or unknown tags). */
+  keywordOfTag(tag: number): Promise<{ keyword: string }> {
+    return this.request('GET', '/dicom/dictionary/keyword', 'look up tag', {
+      query: { tag: String(tag | 0) },
+      auth: false,
+    });
+  }
+
+  /** `GET /dicom/dictionary/vr?tag=`: the dictionary VR of a tag (`UN` when unknown). */
+  dictionaryVr(tag: number): Promise<{ name: string; code: number }> {
+    return this.request('GET', '/dicom/dictionary/vr', 'look up VR', {
+      query: { tag: String(tag | 0) },
+      auth: false,
+    });
+  }
+
+  /** `GET /dicom/dictionary/vm?tag=`: the value multiplicity of a tag (`max` absent: unbounded). */
+  dictionaryVm(tag: number): Promise<{ min: number; max?: number }> {
+    return this.request('GET', '/dicom/dictionary/vm', 'look up VM', {
+      query: { tag: String(tag | 0) },
+      auth: false,
+    });
+  }
+
   /** `POST /metadata/series/{id}/seriestags`: links the tag of that name (created if missing). */
   addSeriesTag(seriesId: number, name: string): Promise<SeriesTag> {
     return this.request('POST', `/metadata/series/${seriesId}/seriestags`, 'tag series', {

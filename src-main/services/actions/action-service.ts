@@ -9,16 +9,20 @@ import type {
   ActionSelection,
   AnonymizationOptionItem,
   AnonymizePatientName,
+  SelectionDescription,
   SelectionPatient,
   SelectionSummary,
   SeriesTagsSummary,
   TagMappingDraft,
+  TagStepInfo,
 } from '../../../src-preload/contract.js';
 import { SliceboxHttpError, type SliceboxClient } from '../../slicebox/client.js';
 import type { TagPath } from '../../slicebox/types.js';
 import { ServiceError } from '../service-error.js';
 import { resolveImageIds, resolveImages, resolveSeriesIds } from '../selection/resolve-images.js';
 import { anonymizationBody, patientsOf } from './anonymization-body.js';
+import { describeSelection } from './describe-selection.js';
+import { lookupTagStep } from './dictionary-lookup.js';
 import { eachLimited } from './each-limited.js';
 import { parseTagPath, toTagPath } from './tag-path.js';
 
@@ -56,6 +60,11 @@ export class ActionService {
         .map(([modality, series]) => ({ modality, series }))
         .sort((a, b) => b.series - a.series || a.modality.localeCompare(b.modality)),
     };
+  }
+
+  /** The selection by name (patients, series, counts), for the confirmations that name things. */
+  describe(connectionId: string, selection: ActionSelection): Promise<SelectionDescription> {
+    return describeSelection(this.connections.client(connectionId), selection);
   }
 
   /** Permanently deletes the selection's images with one `POST /images/delete`. */
@@ -120,6 +129,11 @@ export class ActionService {
     const first = keywords.filter((k) => k.toLowerCase().startsWith(needle));
     const rest = keywords.filter((k) => !k.toLowerCase().startsWith(needle));
     return [...first, ...rest].slice(0, 50);
+  }
+
+  /** One tag-path step in the server's dictionary (Modify's row checks), with suggestions. */
+  lookup(connectionId: string, step: string): Promise<TagStepInfo> {
+    return lookupTagStep(this.connections.client(connectionId), step);
   }
 
   /** Converts keyword paths to TagPath JSON with the server's dictionary (`/dicom/dictionary/tag`). */
