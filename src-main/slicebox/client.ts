@@ -43,6 +43,7 @@ import type {
   ClearTextUser,
   UserInfo,
   XAnonymizationPreview,
+  XContents,
   XIdentityRemoved,
 } from './types.js';
 
@@ -815,6 +816,16 @@ export class SliceboxClient {
       'check PatientIdentityRemoved',
       { json: { imageIds }, timeoutMs: this.uploadTimeoutMs },
     );
+  }
+
+  /**
+   * `POST /x-desktop/metadata/contents`: series and image counts and modalities of studies, image counts and
+   * middle images of series. Servers without the extension answer 404 or 405.
+   */
+  contents(body: { studyIds: number[]; seriesIds: number[] }): Promise<XContents> {
+    return this.request('POST', '/x-desktop/metadata/contents', 'count study and series contents', {
+      json: body,
+    });
   }
 
   // ── plumbing ──────────────────────────────────────────────────────────────
