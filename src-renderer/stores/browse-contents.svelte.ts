@@ -27,6 +27,14 @@ const MAX_IDS = 500;
 /** PNG height of a series thumbnail, as the viewer's thumbnail strip asks (one cached rendering). */
 export const THUMBNAIL_HEIGHT = 64;
 
+/** A media URL (which may carry a query already, e.g. browser mode's token) with these parameters. */
+function withParams(url: string, params: Record<string, number>): string {
+  const query = Object.entries(params)
+    .map(([key, value]) => `${encodeURIComponent(key)}=${value}`)
+    .join('&');
+  return `${url}${url.includes('?') ? '&' : '?'}${query}`;
+}
+
 export class ContentsStore {
   #bridge: Bridge;
   #connectionId: string | null = null;
@@ -90,13 +98,9 @@ export class ContentsStore {
     const key = `${connectionId}/${imageId}`;
     let url = this.#thumbnails.get(key);
     if (!url) {
-      url = this.#bridge.invoke('media.imageUrls', { connectionId, imageId }).then((urls) => {
-        // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a one-off URL, not state
-        const png = new URL(urls.pngUrl, location.href);
-        png.searchParams.set('framenumber', '1');
-        png.searchParams.set('imageheight', String(THUMBNAIL_HEIGHT));
-        return png.href;
-      });
+      url = this.#bridge
+        .invoke('media.imageUrls', { connectionId, imageId })
+        .then((urls) => withParams(urls.pngUrl, { framenumber: 1, imageheight: THUMBNAIL_HEIGHT }));
       url.catch(() => this.#thumbnails.delete(key));
       this.#thumbnails.set(key, url);
     }
@@ -145,7 +149,9 @@ export class ContentsStore {
     try {
       const answer = await this.#bridge.invoke('browse.contents', request);
       if (generation !== this.#generation) return;
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a lookup, not state
       const studies = new Map(answer.studies.map((s) => [s.id, s]));
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a lookup, not state
       const series = new Map(answer.series.map((s) => [s.id, s]));
       for (const id of studyIds) this.#studies.set(id, studies.get(id) ?? 'unknown');
       for (const id of seriesIds) this.#series.set(id, series.get(id) ?? 'unknown');

@@ -138,6 +138,18 @@ describe('browse says what is inside (browser mode)', () => {
       expect(stats.distinct, modality).toBeGreaterThan(8);
     }
     await screenshotBothThemes(page, 'browse-contents');
+
+    // By keyboard: the focused row's accessible name carries its count.
+    await seriesRow('CT').click();
+    await page.keyboard.press('ArrowDown');
+    const activeName = () =>
+      page.evaluate(() => {
+        const list = document.querySelector('[data-panel="series"] [role="listbox"]');
+        const id = list?.getAttribute('aria-activedescendant');
+        return id ? document.getElementById(id)?.getAttribute('aria-label') : null;
+      });
+    await expect.poll(activeName).toMatch(/^MR .*, 2 images$/);
+    await screenshotBothThemes(page, 'browse-contents-focused');
   });
 
   it('the All series list has an Images column', async () => {

@@ -31,7 +31,11 @@ export class ContentsCache {
   ) {}
 
   /** Keeps these counts (one transaction), replacing earlier ones of the same ids. */
-  store<K extends ContentsKind>(connectionId: string, kind: K, items: readonly ContentsOf[K][]): void {
+  store<K extends ContentsKind>(
+    connectionId: string,
+    kind: K,
+    items: readonly ContentsOf[K][],
+  ): void {
     if (items.length === 0) return;
     const insert = this.db.prepare(
       `INSERT OR REPLACE INTO browse_contents (connection_id, kind, entity_id, contents, counted_at)
@@ -61,7 +65,10 @@ export class ContentsCache {
     for (const id of ids) {
       const row = byId.get(id);
       if (row)
-        out.push({ contents: JSON.parse(row.contents) as ContentsOf[K], countedAt: row.counted_at });
+        out.push({
+          contents: JSON.parse(row.contents) as ContentsOf[K],
+          countedAt: row.counted_at,
+        });
     }
     return out;
   }

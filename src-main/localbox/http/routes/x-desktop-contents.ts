@@ -63,7 +63,8 @@ export function registerDesktopContentsRoutes(routes: Routes, engine: Engine): v
     const byStudy = new Map<number, { series: number; images: number; modalities: Set<string> }>();
     for (const row of seriesOfStudies.all(json) as SeriesOfStudyRow[]) {
       let entry = byStudy.get(row.study_id);
-      if (!entry) byStudy.set(row.study_id, (entry = { series: 0, images: 0, modalities: new Set() }));
+      if (!entry)
+        byStudy.set(row.study_id, (entry = { series: 0, images: 0, modalities: new Set() }));
       entry.series += 1;
       entry.images += row.images;
       const modality = row.modality.trim();
