@@ -3,8 +3,10 @@
  * series' thumbnail shows. Rows report themselves when they come into view (the lists are virtualized, so
  * that is the rows on screen plus a small overscan); their ids are gathered for a moment and asked in one
  * call. Until an answer arrives a row shows "…"; an id the answer leaves out (gone from the server, or not
- * countable) shows nothing rather than a guess. After the lists are reloaded (`invalidate`) every count is
- * dropped and the rows in view are counted again, fresh.
+ * countable) shows nothing rather than a guess. Counts are as fresh as the rows: when a list shows a new
+ * source its kind is counted again (`listReset`; the main side answers what it may reuse), and after the
+ * lists are reloaded (`invalidate`) every count is dropped and the rows in view are counted again with
+ * `refresh`.
  */
 import { SvelteMap } from 'svelte/reactivity';
 import type {
@@ -19,6 +21,12 @@ export type Counted<T> = T | 'counting' | 'unknown';
 
 /** Which list reported the rows in view (the flat list reports series too). */
 export type ContentsSource = 'studies' | 'series' | 'flat';
+
+const SOURCES: readonly ContentsSource[] = ['studies', 'series', 'flat'];
+
+function kindOf(source: ContentsSource): 'study' | 'series' {
+  return source === 'studies' ? 'study' : 'series';
+}
 
 /** How long ids are gathered before they are asked (rows appear together while scrolling). */
 const GATHER_MS = 40;
@@ -76,7 +84,21 @@ export class ContentsStore {
   /** The rows a list shows now: those not counted yet are asked for. */
   setVisible(source: ContentsSource, ids: number[]): void {
     this.#visible[source] = ids;
-    this.#want(source === 'studies' ? 'study' : 'series', ids);
+    this.#want(kindOf(source), ids);
+  }
+
+  /**
+   * A list shows a new source (another patient's studies, another study's series, a new filter): counts
+   * of its kind are dropped, so its rows are counted again as they report in (counts are as fresh as the
+   * rows they describe). The other list of the same kind, if it shows rows, has them asked again.
+   */
+  listReset(source: ContentsSource): void {
+    const kind = kindOf(source);
+    (kind === 'study' ? this.#studies : this.#series).clear();
+    (kind === 'study' ? this.#wantedStudies : this.#wantedSeries).clear();
+    this.#visible[source] = [];
+    for (const other of SOURCES)
+      if (other !== source && kindOf(other) === kind) this.#want(kind, this.#visible[other]);
   }
 
   /**
@@ -87,8 +109,7 @@ export class ContentsStore {
     if (!this.#connectionId) return;
     this.#reset();
     this.#refreshNext = true;
-    for (const source of ['studies', 'series', 'flat'] as const)
-      this.#want(source === 'studies' ? 'study' : 'series', this.#visible[source]);
+    for (const source of SOURCES) this.#want(kindOf(source), this.#visible[source]);
   }
 
   /** The URL of an image's small rendering by the server (kept for offline use by the media service). */

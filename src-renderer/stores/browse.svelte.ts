@@ -168,6 +168,7 @@ export class BrowseStore {
     const orderBy = this.flatOrderBy;
     const orderAscending = this.flatOrderAscending;
     const advanced = advancedArgs(this.advanced);
+    this.contents.listReset('flat');
     await this.flat.reset((startIndex, count) => {
       const args: FlatSeriesRequest = { connectionId, startIndex, count, ...advanced };
       if (filter) args.filter = filter;
@@ -221,6 +222,7 @@ export class BrowseStore {
     const connectionId = this.connectionId;
     if (id === null || !connectionId) return Promise.resolve();
     const advanced = advancedArgs(this.advanced);
+    this.contents.listReset('studies');
     return this.studies.reset((startIndex, count) =>
       this.#bridge.invoke('browse.studies', {
         connectionId,
@@ -239,6 +241,7 @@ export class BrowseStore {
     const connectionId = this.connectionId;
     if (id === null || !connectionId) return Promise.resolve();
     const advanced = advancedArgs(this.advanced);
+    this.contents.listReset('series');
     return this.series.reset((startIndex, count) =>
       this.#bridge.invoke('browse.series', {
         connectionId,

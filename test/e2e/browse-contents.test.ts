@@ -21,6 +21,7 @@ import {
   withModality,
   withUidTail,
 } from '../fixtures/study-contents.js';
+import { pydicomFile } from '../fixtures/paths.js';
 import { startApp, type RunningApp } from './support/app-process.js';
 import { launchBrowser, screenshotBothThemes } from './support/browser.js';
 
@@ -87,6 +88,7 @@ describe('browse says what is inside (browser mode)', () => {
     for (const [i, path] of PETER_CT_UPLOAD_ORDER.entries())
       ct[PETER_CT_INSTANCE_NUMBERS[i]!] = (await upload(await readFile(path))).id;
     for (const bytes of await peterMrFiles()) mr.push((await upload(bytes)).id);
+    await upload(await readFile(pydicomFile('CT_small.dcm'))); // another patient, one CT image
     browser = await launchBrowser();
     page = await browser.newPage();
     await page.goto(app.url);
@@ -156,7 +158,7 @@ describe('browse says what is inside (browser mode)', () => {
     await page.getByTestId('browse-tab-flat').click();
     await expect
       .poll(() => page.getByTestId('flat-series-row').count(), { timeout: 15_000 })
-      .toBe(2);
+      .toBe(3);
     await expect
       .poll(
         async () =>
@@ -165,7 +167,7 @@ describe('browse says what is inside (browser mode)', () => {
             .sort(),
         { timeout: 15_000 },
       )
-      .toEqual(['2 images', '5 images']);
+      .toEqual(['1 image', '2 images', '5 images']);
     await screenshotBothThemes(page, 'browse-contents-flat');
     await page.getByTestId('browse-tab-tree').click();
   });
@@ -201,5 +203,18 @@ describe('browse says what is inside (browser mode)', () => {
         { timeout: 15_000 },
       )
       .toContain(`/images/${ct['7']}/png`);
+  });
+
+  it('counts a study again when its patient is opened again (no stale number)', async () => {
+    const extra = withModality(await readFile(PETER_A[0]!), 'MR');
+    await upload(withUidTail(extra, uidOf(extra, 'x00080018'), '4343'));
+    await page.getByTestId('patient-row').filter({ hasText: 'CompressedSamples' }).click();
+    await expect
+      .poll(() => studyRow().getByTestId('study-contents').textContent(), { timeout: 15_000 })
+      .toBe('CT · 1 image');
+    await page.getByTestId('patient-row').filter({ hasText: 'Peter' }).click();
+    await expect
+      .poll(() => studyRow().getByTestId('study-contents').textContent(), { timeout: 15_000 })
+      .toBe('CT, MR · 7 images');
   });
 });

@@ -99,6 +99,31 @@ describe('ContentsStore', () => {
     expect(calls[2]!.request).toEqual({ connectionId: 'c', studyIds: [3] });
   });
 
+  it('counts a list again when it shows a new source; the other list of that kind is asked again', async () => {
+    const { bridge, calls } = fakeBridge();
+    const store = new ContentsStore(bridge);
+    store.setConnection('c');
+    store.setVisible('studies', [1]);
+    store.setVisible('flat', [5]);
+    await vi.advanceTimersByTimeAsync(100);
+    calls[0]!.resolve({ studies: [CT_MR], series: [FIVE] });
+    await vi.advanceTimersByTimeAsync(0);
+
+    // Another patient, then back: the study is asked again (the server decides what it may reuse).
+    store.listReset('studies');
+    expect(store.study(1)).toBe('counting');
+    expect(store.series(5)).toEqual(FIVE);
+    store.setVisible('studies', [1]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(calls[1]!.request).toEqual({ connectionId: 'c', studyIds: [1] });
+
+    // The Series column shows another study's series: the flat rows still on screen are asked again.
+    store.listReset('series');
+    expect(store.series(5)).toBe('counting');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(calls[2]!.request).toEqual({ connectionId: 'c', seriesIds: [5] });
+  });
+
   it('drops an answer meant for another connection or an earlier reload; a failure shows no number', async () => {
     const { bridge, calls } = fakeBridge();
     const store = new ContentsStore(bridge);
