@@ -34,6 +34,8 @@ export const COUNT_PAGE = 1000;
 export const COUNT_CONCURRENCY = 4;
 /** How long a count made without the extension is reused when no reload asked for a new one. */
 export const MEMORY_TTL_MS = 2 * 60_000;
+/** Counts kept in memory per connection; the oldest go first beyond this. */
+const MEMORY_ENTRIES = 20_000;
 
 interface Entry<T> {
   /** Null: the server does not know this id. */
@@ -167,7 +169,12 @@ export class ContentsService {
     const known = state.entries.get(key) as Entry<T> | undefined;
     if (known && this.now() - known.startedAt < MEMORY_TTL_MS) return known.value;
     const value = count();
+    state.entries.delete(key);
     state.entries.set(key, { value, startedAt: this.now() });
+    for (const oldest of state.entries.keys()) {
+      if (state.entries.size <= MEMORY_ENTRIES) break;
+      state.entries.delete(oldest);
+    }
     // A failed count is not kept: the next caller tries again.
     value.catch(() => {
       if (state.entries.get(key)?.value === value) state.entries.delete(key);
