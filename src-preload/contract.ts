@@ -100,6 +100,43 @@ export interface ImageItem {
   instanceNumber: string;
 }
 
+/**
+ * `browse.contents`: what studies and series hold, asked for the rows in view. Slicebox's rows carry no
+ * counts; the app counts them (src-main/services/browse/README.md).
+ */
+export interface ContentsRequest {
+  connectionId: string;
+  studyIds?: number[];
+  seriesIds?: number[];
+  /** The lists were reloaded (data may have changed): count again rather than answer what was counted. */
+  refresh?: boolean;
+}
+
+/** A study's series and images, and the modalities of its series (sorted, distinct). */
+export interface StudyContents {
+  id: number;
+  seriesCount: number;
+  imageCount: number;
+  modalities: string[];
+}
+
+/** A series' images, and the image its thumbnail shows: the middle one in slice order. */
+export interface SeriesContents {
+  id: number;
+  imageCount: number;
+  thumbnailImageId: number | null;
+}
+
+/** The answer of `browse.contents`; ids that no longer exist (or could not be counted) are left out. */
+export interface BrowseContents {
+  studies: StudyContents[];
+  series: SeriesContents[];
+  /** The server could not be reached: these are the counts seen before. */
+  fromCache?: boolean;
+  /** When the oldest cached count was made (ms since the epoch). */
+  cachedAt?: number;
+}
+
 export interface PageRequest {
   connectionId: string;
   startIndex: number;
@@ -808,6 +845,7 @@ export interface Api {
   'browse.flatSeries': { args: FlatSeriesRequest; result: Page<FlatSeriesItem> };
   'browse.filterOptions': { args: { connectionId: string }; result: FilterOptions };
   'browse.images': { args: ImagesRequest; result: Page<ImageItem> };
+  'browse.contents': { args: ContentsRequest; result: BrowseContents };
   'imports.start': {
     args: {
       connectionId: string;
@@ -1213,6 +1251,7 @@ export const CHANNELS = [
   'browse.images',
   'browse.flatSeries',
   'browse.filterOptions',
+  'browse.contents',
   'imports.start',
   'imports.list',
   'imports.pause',

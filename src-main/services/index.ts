@@ -6,7 +6,9 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventName, Events } from '../../src-preload/contract.js';
 import { BrowseService } from './browse/browse-service.js';
+import { ContentsService } from './browse/contents-service.js';
 import { openCacheDb, type CacheDb } from './cache/cache-db.js';
+import { ContentsCache } from './cache/contents-cache.js';
 import { ImageStore } from './cache/image-store.js';
 import { MetadataCache } from './cache/metadata-cache.js';
 import { ConnectionService, LOCAL_CONNECTION_ID } from './connections/connection-service.js';
@@ -86,6 +88,7 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
 
   const cache = openCacheDb(join(dataDir, 'cache.sqlite'));
   const metadata = new MetadataCache(cache);
+  const counted = new ContentsCache(cache);
   const images = new ImageStore(cache, join(dataDir, 'image-cache'), {
     maxBytes: options.imageCacheBytes,
   });
@@ -95,6 +98,7 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     secrets,
     forgetCached: async (connectionId) => {
       metadata.forget(connectionId);
+      counted.forget(connectionId);
       await images.forget(connectionId);
     },
   });
@@ -110,6 +114,7 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
   void connections.checkAll();
   connections.startStatusRefresh();
   const browse = new BrowseService(connections, metadata);
+  const contents = new ContentsService(connections, counted);
   const imports = new ImportService(connections, emit, {
     db: cache,
     jobsDir: join(dataDir, 'imports'),
@@ -162,6 +167,7 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     'browse.images': (args) => browse.images(args),
     'browse.flatSeries': (args) => browse.flatSeries(args),
     'browse.filterOptions': ({ connectionId }) => browse.filterOptions(connectionId),
+    'browse.contents': (args) => contents.contents(args),
     // With `sessionName` the job is named after that session, so it reopens (and uploads into) it.
     'imports.start': async ({ connectionId, name, files, sessionName }) =>
       imports.start(connectionId, sessionName ?? name, files),

@@ -93,6 +93,14 @@ export const schemas = {
     })
     .strict(),
   'browse.filterOptions': z.object({ connectionId }).strict(),
+  'browse.contents': z
+    .object({
+      connectionId,
+      studyIds: z.array(id).max(500).optional(),
+      seriesIds: z.array(id).max(500).optional(),
+      refresh: z.boolean().optional(),
+    })
+    .strict(),
   'imports.start': z
     .object({
       connectionId,

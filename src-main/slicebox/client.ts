@@ -46,6 +46,7 @@ import type {
   ClearTextUser,
   UserInfo,
   XAnonymizationPreview,
+  XContents,
   XIdentityRemoved,
 } from './types.js';
 
@@ -893,6 +894,16 @@ export class SliceboxClient {
   updateBox(id: number, name: string, options: string[]): Promise<Box> {
     return this.request('PUT', `/x-desktop/boxes/${id}`, 'edit box', {
       json: { name, defaultProfile: { options: options.map((o) => ({ name: o })) } },
+    });
+  }
+
+  /**
+   * `POST /x-desktop/metadata/contents`: series and image counts and modalities of studies, image counts and
+   * middle images of series. Servers without the extension answer 404 or 405.
+   */
+  contents(body: { studyIds: number[]; seriesIds: number[] }): Promise<XContents> {
+    return this.request('POST', '/x-desktop/metadata/contents', 'count study and series contents', {
+      json: body,
     });
   }
 

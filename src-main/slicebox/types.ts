@@ -460,3 +460,26 @@ export type ScpListenerState =
 
 /** One entry of `GET /api/x-desktop/scps/state`. */
 export type ScpState = { scpId: number } & ScpListenerState;
+
+/** A study's answer of `POST /x-desktop/metadata/contents`. */
+export interface XStudyContents {
+  id: number;
+  seriesCount: number;
+  imageCount: number;
+  /** The distinct modalities of its series, sorted; empty ones left out. */
+  modalities: string[];
+}
+
+/** A series' answer of `POST /x-desktop/metadata/contents`. */
+export interface XSeriesContents {
+  id: number;
+  imageCount: number;
+  /** The middle image in slice order (slicebox/instance-order.ts); null for an empty series. */
+  middleImageId: number | null;
+}
+
+/** `POST /x-desktop/metadata/contents`: unknown ids are left out. */
+export interface XContents {
+  studies: XStudyContents[];
+  series: XSeriesContents[];
+}

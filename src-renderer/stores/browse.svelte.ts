@@ -17,6 +17,7 @@ import type {
   SeriesItem,
   StudyItem,
 } from '../../src-preload/contract.js';
+import { ContentsStore } from './browse-contents.svelte.js';
 import type { ErrorStore } from './errors.svelte.js';
 import { PagedList } from './paged-list.svelte.js';
 
@@ -71,6 +72,8 @@ export class BrowseStore {
   series: PagedList<SeriesItem>;
   images: PagedList<ImageItem>;
   flat: PagedList<FlatSeriesItem>;
+  /** What the studies and series in view hold (modalities, counts, thumbnails). */
+  contents: ContentsStore;
 
   /** Whether any level shows cached rows, and the oldest time they were seen. */
   fromCache = $derived(this.#levels().some((list) => list.fromCache));
@@ -95,11 +98,13 @@ export class BrowseStore {
     this.series = new PagedList((e) => errors.report('Loading series', e));
     this.images = new PagedList((e) => errors.report('Loading images', e));
     this.flat = new PagedList((e) => errors.report('Loading series', e));
+    this.contents = new ContentsStore(bridge);
   }
 
   setConnection(connectionId: string | null): void {
     if (connectionId === this.connectionId) return;
     this.connectionId = connectionId;
+    this.contents.setConnection(connectionId);
     this.filter = '';
     this.flatFilter = '';
     this.advanced = NO_ADVANCED;
@@ -163,6 +168,7 @@ export class BrowseStore {
     const orderBy = this.flatOrderBy;
     const orderAscending = this.flatOrderAscending;
     const advanced = advancedArgs(this.advanced);
+    this.contents.listReset('flat');
     await this.flat.reset((startIndex, count) => {
       const args: FlatSeriesRequest = { connectionId, startIndex, count, ...advanced };
       if (filter) args.filter = filter;
@@ -216,6 +222,7 @@ export class BrowseStore {
     const connectionId = this.connectionId;
     if (id === null || !connectionId) return Promise.resolve();
     const advanced = advancedArgs(this.advanced);
+    this.contents.listReset('studies');
     return this.studies.reset((startIndex, count) =>
       this.#bridge.invoke('browse.studies', {
         connectionId,
@@ -234,6 +241,7 @@ export class BrowseStore {
     const connectionId = this.connectionId;
     if (id === null || !connectionId) return Promise.resolve();
     const advanced = advancedArgs(this.advanced);
+    this.contents.listReset('series');
     return this.series.reset((startIndex, count) =>
       this.#bridge.invoke('browse.series', {
         connectionId,
@@ -301,8 +309,9 @@ export class BrowseStore {
     this.images.selectedId = id;
   }
 
-  /** Re-read every open level (after an import added images), keeping selections. */
+  /** Re-read every open level (after an import added images), keeping selections, and recount. */
   async refreshAll(): Promise<void> {
+    this.contents.invalidate();
     await Promise.all([
       this.patients.refresh(),
       this.studies.refresh(),

@@ -121,6 +121,7 @@ describe('desktop extensions (/api/x-desktop)', () => {
         'box-edit',
         'anonymization-preview',
         'identity-removed',
+        'metadata-contents',
       ],
     });
     expect((await t.api('/api/x-desktop/capabilities', { auth: null })).status).toBe(401);

@@ -40,6 +40,7 @@ import { registerSeriesTypeRoutes } from './routes/seriestypes.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTransactionRoutes } from './routes/transactions.js';
 import { registerUserRoutes } from './routes/users.js';
+import { registerDesktopContentsRoutes } from './routes/x-desktop-contents.js';
 import { registerDesktopPrivacyRoutes } from './routes/x-desktop-privacy.js';
 import { registerDesktopExtensionRoutes } from './routes/x-desktop.js';
 import { Routes } from './routing.js';
@@ -167,6 +168,7 @@ export async function buildApp(engine: Engine, options: AppOptions): Promise<Fas
   registerForwardingRoutes(routes, engine);
   registerDesktopPrivacyRoutes(routes, engine);
   registerDesktopExtensionRoutes(routes, engine);
+  registerDesktopContentsRoutes(routes, engine);
   routes.finish();
   return app;
 }

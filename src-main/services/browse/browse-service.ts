@@ -294,7 +294,7 @@ export class BrowseService {
 }
 
 /** The server could not be reached (or a proxy in front of it says it is down). */
-function serverGone(error: unknown): boolean {
+export function serverGone(error: unknown): boolean {
   if (error instanceof SliceboxUnreachableError) return true;
   return error instanceof SliceboxHttpError && [502, 503, 504].includes(error.status);
 }

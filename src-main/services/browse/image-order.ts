@@ -6,13 +6,7 @@
  * numbers (after every number), fall back to the image id: the order of arrival.
  */
 import type { ImageItem, ImageOrder } from '../../../src-preload/contract.js';
-
-function instanceNumber(item: ImageItem): number | undefined {
-  const text = item.instanceNumber.trim();
-  if (text === '') return undefined;
-  const n = Number(text);
-  return Number.isFinite(n) ? n : undefined;
-}
+import { compareInstanceNumbers } from '../../slicebox/instance-order.js';
 
 /** Two dotted-decimal UIDs component by component (`1.2.10` after `1.2.9`); anything else as text. */
 function compareUids(a: string, b: string): number {
@@ -35,16 +29,7 @@ function compareUids(a: string, b: string): number {
 function ascending(order: ImageOrder): (a: ImageItem, b: ImageItem) => number {
   switch (order) {
     case 'instanceNumber':
-      return (a, b) => {
-        const na = instanceNumber(a);
-        const nb = instanceNumber(b);
-        if (na !== undefined && nb !== undefined && na !== nb) return na - nb;
-        if (na === undefined && nb !== undefined) return 1;
-        if (nb === undefined && na !== undefined) return -1;
-        if (na === undefined && nb === undefined && a.instanceNumber !== b.instanceNumber)
-          return a.instanceNumber < b.instanceNumber ? -1 : 1;
-        return a.id - b.id;
-      };
+      return compareInstanceNumbers;
     case 'sopInstanceUID':
       return (a, b) => compareUids(a.sopInstanceUID, b.sopInstanceUID) || a.id - b.id;
     case 'id':

@@ -35,6 +35,8 @@ export const DESKTOP_EXTENSIONS = [
   // http/routes/x-desktop-privacy.ts
   'anonymization-preview',
   'identity-removed',
+  // http/routes/x-desktop-contents.ts
+  'metadata-contents',
 ];
 
 const ID = ':id(^\\d+$)';
