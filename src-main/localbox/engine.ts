@@ -33,6 +33,9 @@ import { ScpListeners } from './dimse/scp-listener.js';
 import { ScpStore } from './dimse/scp-store.js';
 import { ScuService } from './dimse/scu-sender.js';
 import { ScuStore } from './dimse/scu-store.js';
+import { PacsNodeStore } from './pacs/pacs-nodes.js';
+import { RetrieveService } from './pacs/retrieve-service.js';
+import { RetrieveStore } from './pacs/retrieve-store.js';
 import { DirectoryWatchService } from './watching/watch-service.js';
 import type { WatchOptions } from './watching/directory-watcher.js';
 import { WatchStore } from './watching/watch-store.js';
@@ -89,6 +92,9 @@ export interface Engine {
   directoryWatches: DirectoryWatchService;
   /** Forwarding rules and their queue/dispatch/close cycle (§18); ticks run from engine open to close. */
   forwarding: ForwardingService;
+  /** PACS nodes (SCUs with query/retrieve settings) and retrieve jobs (desktop extension, `pacs/`). */
+  pacsNodes: PacsNodeStore;
+  retrieves: RetrieveService;
   close(): void;
 }
 
@@ -117,6 +123,9 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
     ingest.imageAddedListeners.push((result) =>
       seriesTypeUpdater.seriesChanged(result.image.seriesId),
     );
+    const scps = new ScpStore(db);
+    const scus = new ScuStore(db);
+    const pacsNodes = new PacsNodeStore(db, scps);
     const engine: Engine = {
       config,
       db,
@@ -141,7 +150,7 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
       filters,
       boxes: new BoxService(() => engine, db, config.boxes),
       forwarding: new ForwardingService(() => engine, db, config.forwarding),
-      scps: new ScpStore(db),
+      scps,
       scpListeners: new ScpListeners({
         host: config.dicomHost ?? '127.0.0.1',
         tmpDir: files.tmpDir,
@@ -149,7 +158,7 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
           ingest.ingest(tempPath, { source, sopClasses: 'image-data', reverseAnonymization: true }),
         log: (type, message) => logSafely(log, type, 'SCP', message),
       }),
-      scus: new ScuStore(db),
+      scus,
       scuService: new ScuService({
         storedPath: (imageId) => (files.exists(imageId) ? files.pathOf(imageId) : undefined),
         log: (type, message) => logSafely(log, type, 'SCU', message),
@@ -172,7 +181,24 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
         },
         config.watches,
       ),
+      pacsNodes,
+      retrieves: new RetrieveService({
+        scus,
+        nodes: pacsNodes,
+        store: new RetrieveStore(db),
+        tmpDir: files.tmpDir,
+        ingest: async (tempPath, scp) => {
+          await ingest.ingest(tempPath, {
+            source: { sourceType: 'scp', sourceName: scp.name, sourceId: scp.id },
+            sopClasses: 'image-data',
+            reverseAnonymization: true,
+          });
+        },
+        log: (type, subject, message) => logSafely(log, type, subject, message),
+      }),
       close() {
+        // Retrieves from PACS nodes are aborted; the next start marks them interrupted.
+        engine.retrieves.stop();
         // Listeners stop accepting at once; open associations are dropped (their temp files are removed).
         engine.scpListeners.stopAll();
         // Watchers stop polling; a file being imported fails harmlessly (it stays, and is handled next start).
@@ -190,6 +216,11 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
     await Promise.all(engine.scps.all().map((scp) => engine.scpListeners.start(scp)));
     // Watches whose directory is gone are deleted; the others import what is new or changed since last time.
     engine.directoryWatches.startAll();
+    // Images that arrive for a running retrieve count as its progress; runs cut off by the last stop are marked.
+    ingest.imageAddedListeners.push((result, source) =>
+      engine.retrieves.imageStored(result.image.seriesId, source),
+    );
+    engine.retrieves.start();
     return engine;
   } catch (e) {
     db.close();

@@ -75,7 +75,7 @@ async function writeFully(handle: FileHandle, buffers: Buffer[]): Promise<void> 
  * It never emits 'error' (dcmjs-dimse does not listen for one): a write failure is recorded in `error`, later
  * bytes are discarded, and the store is reported as failed.
  */
-class TempFileSink extends Writable {
+export class TempFileSink extends Writable {
   error: Error | undefined;
   private handle: FileHandle | undefined;
 

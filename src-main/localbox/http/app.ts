@@ -40,6 +40,7 @@ import { registerSeriesTypeRoutes } from './routes/seriestypes.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTransactionRoutes } from './routes/transactions.js';
 import { registerUserRoutes } from './routes/users.js';
+import { registerDesktopPacsRoutes } from './routes/x-desktop-pacs.js';
 import { registerDesktopPrivacyRoutes } from './routes/x-desktop-privacy.js';
 import { Routes } from './routing.js';
 
@@ -165,6 +166,7 @@ export async function buildApp(engine: Engine, options: AppOptions): Promise<Fas
   registerDirectoryWatchRoutes(routes, engine);
   registerForwardingRoutes(routes, engine);
   registerDesktopPrivacyRoutes(routes, engine);
+  registerDesktopPacsRoutes(routes, engine);
   routes.finish();
   return app;
 }

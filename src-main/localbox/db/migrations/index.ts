@@ -7,6 +7,7 @@ import { migration005 } from './005-boxes.js';
 import { migration006 } from './006-scp-scu.js';
 import { migration007 } from './007-directory-watches.js';
 import { migration008 } from './008-forwarding.js';
+import { migration009 } from './009-pacs.js';
 
 /** All migrations, in version order. Append only; never edit a released migration. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration006,
   migration007,
   migration008,
+  migration009,
 ];
