@@ -161,6 +161,8 @@ export function openQr(options: QrOptions): QrAssociation {
   let cancelled = false;
   let timedOut = false;
   let stopping = false;
+  /** The PACS has answered the request at least once. */
+  let answered = false;
   let lastActivity = Date.now();
   const timers: Array<NodeJS.Timeout> = [];
   const later = (ms: number, f: () => void): void => {
@@ -227,6 +229,7 @@ export function openQr(options: QrOptions): QrAssociation {
   };
 
   request.on('response', (response: Response) => {
+    answered = true;
     lastActivity = Date.now();
     const status = response.getStatus();
     try {
@@ -297,6 +300,7 @@ export function openQr(options: QrOptions): QrAssociation {
     );
   });
   client.on('cStoreRequest', (storeRequest: CStoreRequest, callback: (r: Response) => void) => {
+    answered = true;
     lastActivity = Date.now();
     const respond = (status: number): void => {
       lastActivity = Date.now();
@@ -385,8 +389,12 @@ export function openQr(options: QrOptions): QrAssociation {
   net.on('abort', (a) => {
     if (!final) {
       const text = abortText(a.source, a.reason);
+      // Before any answer: what a PACS does with a calling AE title it does not accept (Orthanc, for one).
+      const hint = answered
+        ? ''
+        : ` A PACS does this when it does not accept the ${options.operation} from the calling AE title ${options.callingAeTitle}: register that AE title on the PACS.`;
       fail(
-        pacsError('aborted', peer, `${peer} ended the ${options.operation}: ${text}.`, {
+        pacsError('aborted', peer, `${peer} ended the ${options.operation}: ${text}.${hint}`, {
           abort: { ...a, text },
         }),
       );

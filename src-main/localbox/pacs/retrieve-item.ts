@@ -16,7 +16,8 @@
  *   `cancelled` too; a timeout → `failed` `timeout`;
  * * A801 → `failed` `move-destination-unknown`; A7xx, 0122, 0124 → `refused`; anything else → `failed`, with the
  *   status, its meaning and the PACS's Error Comment. A C-MOVE that failed before completing anything also says
- *   that the PACS may not know the move destination (Orthanc 1.10 answers C000 then, not A801).
+ *   that the PACS may not know the move destination, or that this box refused the images (Orthanc 1.10 answers
+ *   C000 in both cases, not A801, and does not count the refused images as failed).
  */
 import type {
   XPacsError,
@@ -198,7 +199,7 @@ function interpret(
   const refused = (s & 0xff00) === 0xa700 || s === 0x0122 || s === 0x0124;
   const hint =
     options.method === 'C-MOVE' && progress.completed === 0
-      ? ` If the PACS does not know the move destination ${options.destinationAeTitle} (this computer's address, port ${options.destinationPort}), it fails this way: some PACS (Orthanc) answer this instead of A801.`
+      ? ` Some PACS (Orthanc) answer this instead of A801 when they do not know the move destination ${options.destinationAeTitle} (this computer, port ${options.destinationPort}), or when this box refused every image (its SCP takes image data only, in the transfer syntaxes it stores).`
       : '';
   return result('failed', {
     code: refused ? 'refused' : 'failed',
