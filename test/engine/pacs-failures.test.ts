@@ -7,8 +7,10 @@
  */
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
+import type { requests, responses } from 'dcmjs-dimse';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { dimse } from '../../src-main/localbox/dimse/dimse-module.js';
+import { pacsErrorOf, SliceboxClient, SliceboxHttpError } from '../../src-main/slicebox/client.js';
 import type {
   ScuData,
   XPacsError,
@@ -18,7 +20,7 @@ import type {
 } from '../../src-main/slicebox/types.js';
 import { freePort, postJson } from './dimse-support.js';
 import { finished, waitForJob } from './pacs-support.js';
-import { startTestBox } from './support.js';
+import { ADMIN, startTestBox } from './support.js';
 import type { TestBox } from './support.js';
 
 type Behaviour = 'slow-find' | 'ff01-find' | 'stalled-move';
@@ -35,7 +37,9 @@ async function startScriptedPacs(behaviour: Behaviour): Promise<{
   const sockets = new Set<Socket>();
   class Scripted extends D.Scp {
     /** The request still open. dcmjs-dimse's callback may be called once: later answers go by sendResponse. */
-    private pending?: { request: never; move: boolean };
+    private pending?:
+      | { move: false; request: requests.CFindRequest }
+      | { move: true; request: requests.CMoveRequest };
     override associationRequested(association: InstanceType<typeof D.association.Association>) {
       for (const { context } of association.getPresentationContexts())
         context.setResult(
@@ -47,7 +51,10 @@ async function startScriptedPacs(behaviour: Behaviour): Promise<{
     override associationReleaseRequested() {
       this.sendAssociationReleaseResponse();
     }
-    override cFindRequest(request: never, callback: (r: unknown[]) => void) {
+    override cFindRequest(
+      request: requests.CFindRequest,
+      callback: (r: responses.CFindResponse[]) => void,
+    ) {
       const match = (uid: string, name: string) => {
         const r = D.responses.CFindResponse.fromRequest(request);
         r.setStatus(behaviour === 'ff01-find' && uid.endsWith('.1') ? 0xff01 : Status.Pending);
@@ -71,7 +78,10 @@ async function startScriptedPacs(behaviour: Behaviour): Promise<{
       callback([match('1.2.3.1', 'Slow^One')]);
       this.pending = { request, move: false };
     }
-    override cMoveRequest(request: never, callback: (r: unknown[]) => void) {
+    override cMoveRequest(
+      request: requests.CMoveRequest,
+      callback: (r: responses.CMoveResponse[]) => void,
+    ) {
       const r = D.responses.CMoveResponse.fromRequest(request);
       r.setStatus(Status.Pending);
       r.setRemaining(10);
@@ -85,11 +95,15 @@ async function startScriptedPacs(behaviour: Behaviour): Promise<{
       state.cancels++;
       const p = this.pending;
       if (!p) return;
-      const r = p.move
-        ? D.responses.CMoveResponse.fromRequest(p.request)
-        : D.responses.CFindResponse.fromRequest(p.request);
-      r.setStatus(Status.Cancel);
-      this.sendResponse(p.request, r);
+      if (p.move) {
+        const r = D.responses.CMoveResponse.fromRequest(p.request);
+        r.setStatus(Status.Cancel);
+        this.sendResponse(p.request, r);
+      } else {
+        const r = D.responses.CFindResponse.fromRequest(p.request);
+        r.setStatus(Status.Cancel);
+        this.sendResponse(p.request, r);
+      }
     }
     override abort() {
       // The socket closes.
@@ -233,6 +247,63 @@ describe('PACS query/retrieve failures', () => {
     expect(done.items[0]!.error).toMatchObject({ code: 'timeout' });
     expect(done.items[0]!.error!.message).toContain('no sign of progress');
     expect(pacs.cancels).toBe(1);
+  });
+});
+
+describe('the typed client', () => {
+  test('speaks the PACS routes: nodes, queries, PACS errors, retrieve jobs', async () => {
+    const t = await startTestBox();
+    const pacs = await startScriptedPacs('ff01-find');
+    try {
+      const client = new SliceboxClient({
+        baseUrl: t.box.url,
+        user: ADMIN.user,
+        password: ADMIN.pass,
+      });
+      const add = (name: string, port: number) =>
+        t.json<ScuData>('/api/scus', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ id: -1, name, aeTitle: 'PACS', host: '127.0.0.1', port }),
+        });
+      const good = await add('scripted', pacs.port);
+      const dead = await add('dead', await freePort());
+      expect((await client.pacsNodes()).map((n) => n.scu.name)).toEqual(['scripted', 'dead']);
+      const saved = await client.updatePacsNode(good.id, { maxResults: 1, timeoutSeconds: 5 });
+      expect(saved.settings).toMatchObject({ maxResults: 1, timeoutSeconds: 5 });
+      expect((await client.pacsNode(good.id)).settings.maxResults).toBe(1);
+
+      const one = await client.queryPacsStudies(good.id, { patientName: '*' });
+      expect(one.matches.map((m) => m.studyInstanceUid)).toEqual(['1.2.3.1']);
+      expect(one.truncated).toBe(true);
+
+      const refused = await client.queryPacsStudies(dead.id, {}).catch((e: unknown) => e);
+      expect(pacsErrorOf(refused)?.code).toBe('connection-refused');
+      expect(pacsErrorOf(new Error('not a PACS error'))).toBeUndefined();
+
+      const job = await client.createRetrieve({
+        scuId: dead.id,
+        items: [{ level: 'STUDY', studyInstanceUid: '1.2.3' }],
+      });
+      let last = await client.retrieve(job.id);
+      for (let i = 0; i < 200 && !finished(last); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        last = await client.retrieve(job.id);
+      }
+      expect(last.status).toBe('failed');
+      const conflict = await client.cancelRetrieve(job.id).catch((e: unknown) => e);
+      expect(conflict).toBeInstanceOf(SliceboxHttpError);
+      expect((conflict as SliceboxHttpError).status).toBe(409);
+      const retried = await client.retryRetrieve(job.id, good.id);
+      expect(retried.scuId).toBe(good.id);
+      await waitForJob(t, job.id, (j) => j.status !== 'queued' && finished(j));
+      expect((await client.retrieves()).map((j) => j.id)).toEqual([job.id]);
+      await client.deleteRetrieve(job.id);
+      expect(await client.retrieves()).toEqual([]);
+    } finally {
+      await pacs.stop();
+      await t.stop();
+    }
   });
 });
 

@@ -24,14 +24,7 @@ import type {
   XPacsStudy,
   XRetrieveJob,
 } from '../../src-main/slicebox/types.js';
-import {
-  canConnect,
-  datasetBytes,
-  fileMetaOf,
-  freePort,
-  postJson,
-  waitFor,
-} from './dimse-support.js';
+import { canConnect, fileMetaOf, freePort, postJson, waitFor } from './dimse-support.js';
 import {
   dcmtkWireBytes,
   expectSameDataset,
