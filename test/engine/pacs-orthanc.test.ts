@@ -544,6 +544,7 @@ describe('PACS query/retrieve with Orthanc', () => {
     const after = await t.json<XRetrieveJob>(`/api/x-desktop/pacs/retrieves/${job.id}`);
     expect(after.status).toBe('interrupted');
     expect(after.items[0]!.status).toBe('interrupted');
+    expect(after.items[0]!.error).toMatchObject({ code: 'interrupted', peer: 'orthanc' });
     expect(after.items[0]!.local.images).toBeLessThan(BIG_SERIES);
     const log = await t.json<LogEntry[]>('/api/log?subject=PACS&count=100');
     expect(log.some((e) => e.message.includes('interrupted by the last shutdown'))).toBe(true);

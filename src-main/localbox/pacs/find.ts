@@ -124,7 +124,8 @@ async function runFind<T>(
     },
   });
   const outcome = await qr.done;
-  if (truncated && !outcome.timedOut) return { matches, truncated, optionalKeysUnsupported };
+  // `limit` matches are an answer, however the PACS took the C-CANCEL.
+  if (truncated) return { matches, truncated, optionalKeysUnsupported };
   if (outcome.failure) throw outcome.failure;
   const final = outcome.final;
   if (!final) throw pacsError('closed', peer, `${peer} ended the C-FIND without a final answer.`);

@@ -256,13 +256,16 @@ export class RetrieveService {
       const peer = { aeTitle: scu.aeTitle, host: scu.host, port: scu.port };
       const destination = node.destination;
       if (!destination) {
+        const chosen = node.settings.destinationScpId;
         this.endAll(id, {
           code: 'no-destination',
           peer: peerName(peer),
           message:
-            job.method === 'C-MOVE'
-              ? 'This box has no DICOM receiver (SCP) to retrieve into: add one (Network → DICOM receivers) and register its AE title, this computer and its port on the PACS as a move destination.'
-              : 'C-GET stores what it retrieves as received by a DICOM receiver (SCP) of this box: add one (Network → DICOM receivers; the PACS does not need to know it).',
+            chosen !== null
+              ? `The DICOM receiver (SCP id ${chosen}) chosen to receive from ${scu.name} no longer exists: choose another one for this PACS node.`
+              : job.method === 'C-MOVE'
+                ? 'This box has no DICOM receiver (SCP) to retrieve into: add one (Network → DICOM receivers) and register its AE title, this computer and its port on the PACS as a move destination.'
+                : 'C-GET stores what it retrieves as received by a DICOM receiver (SCP) of this box: add one (Network → DICOM receivers; the PACS does not need to know it).',
         });
         return;
       }

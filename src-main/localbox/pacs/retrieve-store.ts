@@ -254,10 +254,13 @@ export class RetrieveStore {
         .run(now);
       this.db
         .prepare(
-          `UPDATE pacs_retrieve_items SET status = 'interrupted', finished = ?, error = ?
+          `UPDATE pacs_retrieve_items SET status = 'interrupted', finished = ?,
+             error = json_object('code', 'interrupted',
+               'peer', (SELECT node_name FROM pacs_retrieves r WHERE r.id = retrieve_id),
+               'message', 'The local box stopped while this was being retrieved: retry to get the rest.')
            WHERE status = 'running'`,
         )
-        .run(now, null);
+        .run(now);
       return this.db
         .prepare(
           "UPDATE pacs_retrieves SET status = 'interrupted', updated = ? WHERE status = 'running'",
