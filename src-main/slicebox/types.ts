@@ -579,13 +579,7 @@ export interface XRetrieveItemRequest {
 }
 
 export type XRetrieveItemStatus =
-  | 'pending'
-  | 'running'
-  | 'completed'
-  | 'partial'
-  | 'failed'
-  | 'cancelled'
-  | 'interrupted';
+  'pending' | 'running' | 'completed' | 'partial' | 'failed' | 'cancelled' | 'interrupted';
 
 export type XRetrieveStatus =
   | 'queued'
@@ -631,7 +625,13 @@ export interface XRetrieveJob {
   created: number;
   updated: number;
   items: XRetrieveItem[];
-  totals: { completed: number; remaining: number; failed: number; warning: number; received: number };
+  totals: {
+    completed: number;
+    remaining: number;
+    failed: number;
+    warning: number;
+    received: number;
+  };
   /** The first item error, for a one-line summary. */
   error: XPacsError | null;
 }
