@@ -336,7 +336,15 @@ describe('retrieves that cannot start', () => {
         expect(done.error!.message).toContain('DICOM receiver (SCP)');
       }
       const jobs = await t.json<XRetrieveJob[]>('/api/x-desktop/pacs/retrieves');
+      // Saved node settings go with their SCU.
+      const put = await t.api(`/api/x-desktop/pacs/nodes/${scu.id}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ retrieveMethod: 'C-GET' }),
+      });
+      expect(put.status).toBe(200);
       expect((await t.api(`/api/scus/${scu.id}`, { method: 'DELETE' })).status).toBe(204);
+      expect((await t.api(`/api/x-desktop/pacs/nodes/${scu.id}`)).status).toBe(404);
       const retry = await t.api(`/api/x-desktop/pacs/retrieves/${jobs[0]!.id}/retry`, {
         method: 'POST',
       });
