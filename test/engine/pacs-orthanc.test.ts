@@ -234,6 +234,14 @@ describe('PACS query/retrieve with Orthanc', () => {
       [SC_STUDY, 'Äneas^Rüdiger'],
     ]);
 
+    const byAccession = await studies(scu.id, { accessionNumber: '2' });
+    expect(byAccession.body.matches.map((s) => s.studyInstanceUid)).toEqual([DOE_STUDY]);
+    const byDescription = await studies(scu.id, { studyDescription: 'Statisk*' });
+    expect(byDescription.body.matches.map((s) => s.studyInstanceUid)).toEqual([NM_STUDY]);
+    // No test patient has a birth date: a range matches none of them, so the key does reach the PACS.
+    const born = await studies(scu.id, { patientBirthDate: '19000101-' });
+    expect(born.body.matches).toEqual([]);
+
     const none = await studies(scu.id, { patientName: 'Nobody*' });
     expect(none.body.matches).toEqual([]);
   });
