@@ -194,6 +194,7 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
             reverseAnonymization: true,
           });
         },
+        scpListening: (id) => engine.scpListeners.isListening(id),
         log: (type, subject, message) => logSafely(log, type, subject, message),
       }),
       close() {

@@ -335,6 +335,29 @@ describe('retrieves that cannot start', () => {
         expect(done.items.map((i) => i.error?.code)).toEqual(['no-destination', 'no-destination']);
         expect(done.error!.message).toContain('DICOM receiver (SCP)');
       }
+      // An SCP whose port is taken does not listen: a C-MOVE to it cannot work, and the job says why.
+      const busy = createServer();
+      const busyPort = await freePort();
+      await new Promise<void>((resolve) => busy.listen(busyPort, '127.0.0.1', resolve));
+      try {
+        await t.json('/api/scps', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ id: -1, name: 'deaf', aeTitle: 'DEAF', port: busyPort }),
+        });
+        const res = await postJson(t, '/api/x-desktop/pacs/retrieves', {
+          scuId: scu.id,
+          items: [{ level: 'STUDY', studyInstanceUid: '1.2.3' }],
+        });
+        const job = (await res.json()) as XRetrieveJob;
+        const done = await waitForJob(t, job.id, finished);
+        expect(done.error).toMatchObject({ code: 'no-destination' });
+        expect(done.error!.message).toContain(
+          `DICOM receiver deaf (AE title DEAF, port ${busyPort}) is not listening`,
+        );
+      } finally {
+        await new Promise<void>((resolve) => busy.close(() => resolve()));
+      }
       const jobs = await t.json<XRetrieveJob[]>('/api/x-desktop/pacs/retrieves');
       // Saved node settings go with their SCU.
       const put = await t.api(`/api/x-desktop/pacs/nodes/${scu.id}`, {

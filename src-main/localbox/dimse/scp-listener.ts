@@ -390,6 +390,11 @@ export class ScpListeners {
     });
   }
 
+  /** Whether the listener of SCP `id` is accepting connections (a C-MOVE destination must be). */
+  isListening(id: number): boolean {
+    return this.running.get(id)?.server.listening ?? false;
+  }
+
   /** Stops the listener of SCP `id` and drops its open associations; resolves when the port is free. */
   async stop(id: number): Promise<void> {
     const entry = this.running.get(id);

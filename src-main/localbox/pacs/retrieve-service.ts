@@ -47,6 +47,8 @@ export interface RetrieveServiceDeps {
   tmpDir: string;
   /** The SCP ingest: stores a received temp file as received by `scp` (consumes it). */
   ingest(tempPath: string, scp: ScpData): Promise<void>;
+  /** Whether the listener of SCP `id` accepts connections (a C-MOVE destination must). */
+  scpListening(id: number): boolean;
   log(type: 'INFO' | 'WARN' | 'ERROR', subject: string, message: string): void;
   now?: () => number;
 }
@@ -266,6 +268,14 @@ export class RetrieveService {
               : job.method === 'C-MOVE'
                 ? 'This box has no DICOM receiver (SCP) to retrieve into: add one (Network → DICOM receivers) and register its AE title, this computer and its port on the PACS as a move destination.'
                 : 'C-GET stores what it retrieves as received by a DICOM receiver (SCP) of this box: add one (Network → DICOM receivers; the PACS does not need to know it).',
+        });
+        return;
+      }
+      if (job.method === 'C-MOVE' && !this.deps.scpListening(destination.id)) {
+        this.endAll(id, {
+          code: 'no-destination',
+          peer: peerName(peer),
+          message: `This box's DICOM receiver ${destination.name} (AE title ${destination.aeTitle.trim()}, port ${destination.port}) is not listening, so the PACS could not deliver to it: its port could not be opened (see the log, subject SCP). Free the port or give the SCP another one.`,
         });
         return;
       }
