@@ -33,6 +33,8 @@ import { FINISHED, jobStatusOf } from './retrieve-store.js';
 import type { RetrieveStore } from './retrieve-store.js';
 
 const PROGRESS_WRITE_MS = 250;
+/** How long a retrieve waits for a destination SCP that is not listening yet (e.g. created a moment ago). */
+const SCP_START_WAIT_MS = 2_000;
 
 /** A request the job's state does not allow (the route answers 409). */
 export class RetrieveConflict extends Error {
@@ -271,7 +273,8 @@ export class RetrieveService {
         });
         return;
       }
-      if (job.method === 'C-MOVE' && !this.deps.scpListening(destination.id)) {
+      if (job.method === 'C-MOVE' && !(await this.listening(destination.id))) {
+        if (this.stopped) return;
         this.endAll(id, {
           code: 'no-destination',
           peer: peerName(peer),
@@ -359,6 +362,15 @@ export class RetrieveService {
         this.now(),
       );
       this.logItem(id, job.method, scu.name, peerName(peer), item, result, current.received);
+    }
+  }
+
+  /** Whether SCP `id` listens, waiting a little for one just created (its listener starts in the background). */
+  private async listening(id: number): Promise<boolean> {
+    for (let waited = 0; ; waited += 50) {
+      if (this.deps.scpListening(id)) return true;
+      if (waited >= SCP_START_WAIT_MS || this.stopped) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
