@@ -47,7 +47,12 @@ export function findOrthanc(): string | undefined {
 export async function startOrthanc(
   bin: string,
   dir: string,
-  options: { startTimeoutMs?: number; dicom?: boolean } = {},
+  options: {
+    startTimeoutMs?: number;
+    dicom?: boolean;
+    /** Further configuration, over the defaults above (e.g. `DicomModalities`, `DicomCheckCalledAet`). */
+    config?: Record<string, unknown>;
+  } = {},
 ): Promise<OrthancServer> {
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const aeTitle = 'ORTHANC';
@@ -77,6 +82,7 @@ export async function startOrthanc(
     Plugins: [],
     TcpNoDelay: true,
     KeepAlive: true,
+    ...options.config,
   };
   const configPath = join(root, 'orthanc.json');
   await writeFile(configPath, JSON.stringify(config, null, 2));

@@ -5,7 +5,7 @@
  *
  *   node out/bench/run.js [--full] [--runs N] [--images N] [--import-files N] [--query-images N]
  *                         [--query-requests N] [--export-mb N] [--render-cold N] [--render-warm N]
- *                         [--only ingest,import,render,export,query,dicom] [--out FILE] [--ct FILE] [--keep]
+ *                         [--only ingest,import,render,export,query,dicom,retrieve] [--out FILE] [--ct FILE] [--keep]
  *                         [--profile DIR]   (V8 CPU profiles of the local box process, for `--cpu-prof` analysis)
  */
 import { execFileSync } from 'node:child_process';
@@ -22,6 +22,7 @@ import { runWithConcurrency } from '../src-main/services/imports/run-with-concur
 import { generateSlices, makeTemplate, type Slice, type SliceTemplate } from './generate-slices.js';
 import { DCMTK_HELP, findDcmtk } from './dcmtk.js';
 import { dicomSection } from './dicom-section.js';
+import { findMovescu, MOVESCU_HELP, retrieveSection } from './retrieve-section.js';
 import { closeConnections, pool, request, type HttpResult } from './http.js';
 import { startLocalbox, type LocalboxServer } from './localbox.js';
 import { findOrthanc, ORTHANC_HELP, startOrthanc, type OrthancServer } from './orthanc.js';
@@ -29,20 +30,20 @@ import { memoryOf, sampleRss } from './process.js';
 import { percentile, summarize, type Summary } from './stats.js';
 import { markdownTable, printTable, type Line } from './table.js';
 
-const SECTIONS = ['ingest', 'import', 'render', 'export', 'query', 'dicom'] as const;
+const SECTIONS = ['ingest', 'import', 'render', 'export', 'query', 'dicom', 'retrieve'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `npm run bench -- [options]   (or: node out/bench/run.js [options])
   --full                 the issue's sizes: 1,000 slices, 100,000 indexed images, 1 GiB export, 1,000 import files
   --runs N               repeated runs; figures are medians with min and max (default 3)
-  --images N             slices per ingest run and client count, and per dicom run (default 200; --full 1000)
+  --images N             slices per ingest run and client count, and per dicom and retrieve run (default 200; --full 1000)
   --import-files N       files per import-pipeline run (default 200; --full 1000)
   --query-images N       images indexed for the query lines (default 4000; --full 100000)
   --query-requests N     timed requests per query line and run (default 60; --full 200)
   --export-mb N          export set size in MiB (default 100; --full 1024)
   --render-cold N        cold PNG renders per run (default 20)
   --render-warm N        warm PNG renders per run (default 50)
-  --only LIST            sections: ingest,import,render,export,query,dicom (default all)
+  --only LIST            sections: ingest,import,render,export,query,dicom,retrieve (default all)
   --out FILE             JSON figures (default out/bench/results.json; a .md table is written next to it)
   --ct FILE              the source CT slice (default ../shared/testdata/dicom/pydicom/CT_small.dcm)
   --profile DIR          write V8 CPU profiles of the local box process (--cpu-prof) to DIR
@@ -934,8 +935,9 @@ async function main(): Promise<void> {
   const fig = new Figures();
   const orthancBin = findOrthanc();
   if (!orthancBin) log(`\n!! ${ORTHANC_HELP}\n`);
-  const dcmtk = opt.only.has('dicom') ? findDcmtk() : undefined;
-  const dcmtkMissing = opt.only.has('dicom') && !dcmtk;
+  const needDcmtk = opt.only.has('dicom') || opt.only.has('retrieve');
+  const dcmtk = needDcmtk ? findDcmtk() : undefined;
+  const dcmtkMissing = needDcmtk && !dcmtk;
   if (dcmtkMissing) log(`\n!! ${DCMTK_HELP}\n`);
   const running: { stop(): Promise<void> }[] = [];
   const stopAll = async () => {
@@ -1031,6 +1033,32 @@ async function main(): Promise<void> {
           tools: dcmtk,
           localbox: peers.localbox,
           orthanc: peers.orthanc,
+          template,
+          fig,
+          tmp,
+          patientCounter,
+          log,
+        });
+        await stopAll();
+      }
+    }
+    if (opt.only.has('retrieve')) {
+      const movescu = dcmtk ? findMovescu() : undefined;
+      if (!dcmtk || !movescu || !orthancBin) {
+        log(
+          `\n== retrieve: skipped\n!! ${!orthancBin ? ORTHANC_HELP : !dcmtk ? DCMTK_HELP : MOVESCU_HELP}`,
+        );
+      } else {
+        const peers = await startPeers('d', true);
+        orthancVersion ??= peers.orthanc?.version;
+        log(`\n== retrieve: C-MOVE of a study of ${opt.images} slices from Orthanc, per run`);
+        extra.retrieve = await retrieveSection({
+          runs: opt.runs,
+          images: opt.images,
+          tools: dcmtk,
+          movescu,
+          localbox: peers.localbox,
+          orthanc: peers.orthanc as OrthancServer,
           template,
           fig,
           tmp,

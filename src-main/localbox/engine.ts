@@ -42,6 +42,9 @@ import type { ScpLimits } from './dimse/scp-limits.js';
 import { ScpStore } from './dimse/scp-store.js';
 import { ScuService } from './dimse/scu-sender.js';
 import { ScuStore } from './dimse/scu-store.js';
+import { PacsNodeStore } from './pacs/pacs-nodes.js';
+import { RetrieveService } from './pacs/retrieve-service.js';
+import { RetrieveStore } from './pacs/retrieve-store.js';
 import { DirectoryWatchService } from './watching/watch-service.js';
 import type { WatchOptions } from './watching/directory-watcher.js';
 import { WatchStore } from './watching/watch-store.js';
@@ -117,6 +120,9 @@ export interface Engine {
   codec: WorkerPool;
   /** The budgets in force. */
   budgets: Budgets;
+  /** PACS nodes (SCUs with query/retrieve settings) and retrieve jobs (desktop extension, `pacs/`). */
+  pacsNodes: PacsNodeStore;
+  retrieves: RetrieveService;
   /** Stops everything in reverse order of opening; the database closes last. */
   close(): Promise<void>;
 }
@@ -171,6 +177,9 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
     ingest.imageAddedListeners.push((result) =>
       seriesTypeUpdater.seriesChanged(result.image.seriesId),
     );
+    const scps = new ScpStore(db);
+    const scus = new ScuStore(db);
+    const pacsNodes = new PacsNodeStore(db, scps);
     const engine: Engine = {
       config,
       db,
@@ -195,7 +204,7 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
       filters,
       boxes: new BoxService(() => engine, db, config.boxes),
       forwarding: new ForwardingService(() => engine, db, config.forwarding),
-      scps: new ScpStore(db),
+      scps,
       scpListeners: new ScpListeners({
         host: config.dicomHost ?? '127.0.0.1',
         tmpDir: files.tmpDir,
@@ -204,7 +213,7 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
         log: (type, message) => logSafely(log, type, 'SCP', message),
         ...(config.dicomLimits ? { limits: config.dicomLimits } : {}),
       }),
-      scus: new ScuStore(db),
+      scus,
       scuService: new ScuService({
         storedPath: (imageId) => (files.exists(imageId) ? files.pathOf(imageId) : undefined),
         log: (type, message) => logSafely(log, type, 'SCU', message),
@@ -235,6 +244,22 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
         },
         config.watches,
       ),
+      pacsNodes,
+      retrieves: new RetrieveService({
+        scus,
+        nodes: pacsNodes,
+        store: new RetrieveStore(db),
+        tmpDir: files.tmpDir,
+        ingest: async (tempPath, scp) => {
+          await ingest.ingest(tempPath, {
+            source: { sourceType: 'scp', sourceName: scp.name, sourceId: scp.id },
+            sopClasses: 'image-data',
+            reverseAnonymization: true,
+          });
+        },
+        scpListening: (id) => engine.scpListeners.isListening(id),
+        log: (type, subject, message) => logSafely(log, type, subject, message),
+      }),
       codec,
       budgets,
       close: () => teardowns.run(),
@@ -254,6 +279,13 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
     // Watches whose directory is gone are deleted; the others import what is new or changed since last time.
     teardowns.add('directory watch polling', () => void engine.directoryWatches.stopAll());
     engine.directoryWatches.startAll();
+    // Images that arrive for a running retrieve count as its progress; runs cut off by the last stop are marked.
+    ingest.imageAddedListeners.push((result, source) =>
+      engine.retrieves.imageStored(result.image.seriesId, source),
+    );
+    // Retrieves from PACS nodes are aborted first of all at close; the next start marks them interrupted.
+    teardowns.add('PACS retrieves', () => engine.retrieves.stop());
+    engine.retrieves.start();
     return engine;
   } catch (e) {
     await teardowns.run().catch(() => undefined);

@@ -48,6 +48,16 @@ import type {
   XAnonymizationPreview,
   XContents,
   XIdentityRemoved,
+  XPacsError,
+  XPacsNode,
+  XPacsNodeSettings,
+  XPacsQueryResult,
+  XPacsSeries,
+  XPacsSeriesQuery,
+  XPacsStudy,
+  XPacsStudyQuery,
+  XRetrieveJob,
+  XRetrieveRequest,
 } from './types.js';
 
 export interface ClientOptions {
@@ -907,6 +917,83 @@ export class SliceboxClient {
     });
   }
 
+  // ── PACS query/retrieve (desktop extension; src-main/localbox/http/routes/x-desktop-pacs.ts) ──
+  /**
+   * `GET /x-desktop/pacs/nodes`: every SCU as a PACS node with its settings. Servers without the extension (every
+   * real Slicebox) answer 404 or 405. A PACS failure of the query routes is a SliceboxHttpError 502/504 whose
+   * body is an XPacsError (`pacsErrorOf`).
+   */
+  pacsNodes(): Promise<XPacsNode[]> {
+    return this.request('GET', '/x-desktop/pacs/nodes', 'list PACS nodes');
+  }
+
+  pacsNode(scuId: number): Promise<XPacsNode> {
+    return this.request('GET', `/x-desktop/pacs/nodes/${scuId}`, 'get PACS node');
+  }
+
+  /** `PUT /x-desktop/pacs/nodes/{scuId}` (admin): the given settings over the current ones. */
+  updatePacsNode(scuId: number, settings: Partial<XPacsNodeSettings>): Promise<XPacsNode> {
+    return this.request('PUT', `/x-desktop/pacs/nodes/${scuId}`, 'save PACS node settings', {
+      json: settings,
+    });
+  }
+
+  /** C-FIND of studies; bounded by the node's timeout and result limit (the request waits as long). */
+  queryPacsStudies(scuId: number, query: XPacsStudyQuery): Promise<XPacsQueryResult<XPacsStudy>> {
+    return this.request('POST', `/x-desktop/pacs/nodes/${scuId}/query/studies`, 'query PACS', {
+      json: query,
+      timeoutMs: this.uploadTimeoutMs,
+    });
+  }
+
+  /** C-FIND of the series of one study. */
+  queryPacsSeries(scuId: number, query: XPacsSeriesQuery): Promise<XPacsQueryResult<XPacsSeries>> {
+    return this.request(
+      'POST',
+      `/x-desktop/pacs/nodes/${scuId}/query/series`,
+      'query PACS series',
+      {
+        json: query,
+        timeoutMs: this.uploadTimeoutMs,
+      },
+    );
+  }
+
+  /** `POST /x-desktop/pacs/retrieves`: a persisted retrieve job (queued; poll `retrieve(id)`). */
+  createRetrieve(request: XRetrieveRequest): Promise<XRetrieveJob> {
+    return this.request('POST', '/x-desktop/pacs/retrieves', 'start retrieve', { json: request });
+  }
+
+  /** Retrieve jobs, newest first. */
+  retrieves(params: { startindex?: number; count?: number } = {}): Promise<XRetrieveJob[]> {
+    return this.request('GET', '/x-desktop/pacs/retrieves', 'list retrieves', {
+      query: { ...params },
+    });
+  }
+
+  retrieve(id: number): Promise<XRetrieveJob> {
+    return this.request('GET', `/x-desktop/pacs/retrieves/${id}`, 'get retrieve');
+  }
+
+  /** Cancels a queued or running retrieve (409 when it has finished). */
+  cancelRetrieve(id: number): Promise<XRetrieveJob> {
+    return this.request('POST', `/x-desktop/pacs/retrieves/${id}/cancel`, 'cancel retrieve');
+  }
+
+  /** Runs the items that did not complete again, on the same node or on `scuId` (409 when running or complete). */
+  retryRetrieve(id: number, scuId?: number): Promise<XRetrieveJob> {
+    return this.request('POST', `/x-desktop/pacs/retrieves/${id}/retry`, 'retry retrieve', {
+      ...(scuId === undefined ? {} : { json: { scuId } }),
+    });
+  }
+
+  /** Deletes a finished retrieve job (409 while it runs). */
+  async deleteRetrieve(id: number): Promise<void> {
+    await this.request('DELETE', `/x-desktop/pacs/retrieves/${id}`, 'delete retrieve', {
+      parse: 'none',
+    });
+  }
+
   // ── plumbing ──────────────────────────────────────────────────────────────
   private async upload(path: string, bytes: Uint8Array, operation: string): Promise<UploadResult> {
     const res = await this.send('POST', path, operation, {
@@ -987,5 +1074,19 @@ export class SliceboxClient {
       throw new SliceboxHttpError(res.status, (await res.text()).trim(), operation);
     }
     return res;
+  }
+}
+
+/** The PACS failure carried by an error of the PACS query routes (502/504 with an XPacsError body), if it is one. */
+export function pacsErrorOf(error: unknown): XPacsError | undefined {
+  if (!(error instanceof SliceboxHttpError) || (error.status !== 502 && error.status !== 504))
+    return undefined;
+  try {
+    const body = JSON.parse(error.body) as Partial<XPacsError>;
+    return typeof body.code === 'string' && typeof body.message === 'string'
+      ? (body as XPacsError)
+      : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -483,3 +483,210 @@ export interface XContents {
   studies: XStudyContents[];
   series: XSeriesContents[];
 }
+
+// ── PACS query/retrieve (desktop extension, issue 12; routes in src-main/localbox/http/routes/x-desktop-pacs.ts) ──
+
+/** How a PACS node is retrieved from: C-MOVE to this box's SCP, or C-GET on the query association. */
+export type XRetrieveMethod = 'C-MOVE' | 'C-GET';
+
+/** Settings of an SCU used as a PACS node. Every field has a default (`GET /x-desktop/pacs/nodes`). */
+export interface XPacsNodeSettings {
+  /** Default method of new retrieves (a retrieve may choose the other). Default `C-MOVE`. */
+  retrieveMethod: XRetrieveMethod;
+  /** The AE title this box calls the PACS with; `null`: the destination SCP's AE title (`SLICEBOX-SCU` without SCP). */
+  callingAeTitle: string | null;
+  /** The SCP of this box that receives retrieved images (the C-MOVE destination); `null`: the first SCP. */
+  destinationScpId: number | null;
+  /** Seconds: to open the association, for a whole query, and without any sign of progress during a retrieve. */
+  timeoutSeconds: number;
+  /** The most matches one query returns (the PACS is asked to stop with C-CANCEL beyond). */
+  maxResults: number;
+}
+
+/** An SCU as a PACS node: its settings and what they resolve to now. */
+export interface XPacsNode {
+  scu: ScuData;
+  settings: XPacsNodeSettings;
+  /** The calling AE title queries and retrieves use now. */
+  callingAeTitle: string;
+  /** The SCP retrieved images are received by (its AE title is the C-MOVE destination); null when there is none. */
+  destination: ScpData | null;
+}
+
+/** `POST /x-desktop/pacs/nodes/{id}/query/studies`. Text values may hold DICOM wildcards (`*`, `?`); dates `YYYYMMDD`. */
+export interface XPacsStudyQuery {
+  patientName?: string;
+  patientId?: string;
+  /** `YYYYMMDD`, or a range `YYYYMMDD-YYYYMMDD` (either end may be left out). */
+  patientBirthDate?: string;
+  studyDateFrom?: string;
+  studyDateTo?: string;
+  /** Matched against ModalitiesInStudy. */
+  modality?: string;
+  accessionNumber?: string;
+  studyDescription?: string;
+  studyInstanceUid?: string;
+  /** At most this many matches (default and ceiling: the node's `maxResults`). */
+  limit?: number;
+}
+
+/** `POST /x-desktop/pacs/nodes/{id}/query/series`: the series of one study. */
+export interface XPacsSeriesQuery {
+  studyInstanceUid: string;
+  modality?: string;
+  limit?: number;
+}
+
+/** A study as the PACS describes it (`""` / `null` / `[]` where the PACS returned nothing). */
+export interface XPacsStudy {
+  studyInstanceUid: string;
+  patientName: string;
+  patientId: string;
+  patientBirthDate: string;
+  patientSex: string;
+  studyDate: string;
+  studyTime: string;
+  studyDescription: string;
+  accessionNumber: string;
+  studyId: string;
+  modalitiesInStudy: string[];
+  numberOfStudyRelatedSeries: number | null;
+  numberOfStudyRelatedInstances: number | null;
+}
+
+export interface XPacsSeries {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  modality: string;
+  seriesNumber: number | null;
+  seriesDescription: string;
+  seriesDate: string;
+  bodyPartExamined: string;
+  numberOfSeriesRelatedInstances: number | null;
+}
+
+export interface XPacsQueryResult<T> {
+  matches: T[];
+  /** More matches existed than `limit`; the PACS was asked to stop (C-CANCEL). */
+  truncated: boolean;
+  limit: number;
+  /** What the answer cannot promise, e.g. a filter the PACS does not support. */
+  notes: string[];
+}
+
+export type XPacsErrorCode =
+  | 'association-rejected'
+  | 'connection-refused'
+  | 'unknown-host'
+  | 'no-route'
+  | 'timeout'
+  | 'aborted'
+  | 'closed'
+  | 'network'
+  | 'no-presentation-context'
+  | 'move-destination-unknown'
+  | 'refused'
+  | 'failed'
+  | 'no-matches'
+  | 'no-destination'
+  | 'node-deleted'
+  | 'interrupted';
+
+/**
+ * A PACS failure in the PACS's own words: the HTTP body of a 502 (or 504 for `timeout`) from the query routes,
+ * and the `error` of a failed retrieve item.
+ */
+export interface XPacsError {
+  code: XPacsErrorCode;
+  message: string;
+  /** `AE@host:port` of the PACS. */
+  peer: string;
+  /** The DIMSE status of the PACS's final answer, when there was one. */
+  status?: number;
+  /** What that status means (PS3.4 Annex C). */
+  statusText?: string;
+  /** Error Comment (0000,0902) of the PACS's answer. */
+  errorComment?: string;
+  /** A-ASSOCIATE-RJ fields (PS3.8 9.3.4) and their meaning. */
+  reject?: { result: number; source: number; reason: number; text: string };
+  /** A-ABORT fields (PS3.8 9.3.8) and their meaning. */
+  abort?: { source: number; reason: number; text: string };
+}
+
+export type XRetrieveLevel = 'STUDY' | 'SERIES';
+
+/** One thing to retrieve: a study, or one series of a study. */
+export interface XRetrieveItemRequest {
+  level: XRetrieveLevel;
+  studyInstanceUid: string;
+  /** Required for `SERIES`. */
+  seriesInstanceUid?: string;
+  /** Shown to the user (e.g. patient and study description); stored as given. */
+  label?: string;
+}
+
+export type XRetrieveItemStatus =
+  'pending' | 'running' | 'completed' | 'partial' | 'failed' | 'cancelled' | 'interrupted';
+
+export type XRetrieveStatus =
+  | 'queued'
+  | 'running'
+  | 'cancelling'
+  | 'completed'
+  | 'partial'
+  | 'failed'
+  | 'cancelled'
+  | 'interrupted';
+
+export interface XRetrieveItem {
+  index: number;
+  level: XRetrieveLevel;
+  studyInstanceUid: string;
+  seriesInstanceUid: string | null;
+  label: string | null;
+  status: XRetrieveItemStatus;
+  /** Sub-operations as the PACS last reported them (C-MOVE/C-GET responses); remaining is null before any. */
+  completed: number;
+  remaining: number | null;
+  failed: number;
+  warning: number;
+  /** Images of this item stored by this box while it ran (new or overwritten). */
+  received: number;
+  /** The final DIMSE status. */
+  dimseStatus: number | null;
+  error: XPacsError | null;
+  started: number | null;
+  finished: number | null;
+  /** What this box holds of the item now: its study (or series) rows and their image count. */
+  local: { studyIds: number[]; seriesIds: number[]; images: number };
+}
+
+export interface XRetrieveJob {
+  id: number;
+  scuId: number;
+  nodeName: string;
+  method: XRetrieveMethod;
+  /** C-MOVE: the destination AE title used (the SCP's). */
+  destinationAeTitle: string | null;
+  status: XRetrieveStatus;
+  created: number;
+  updated: number;
+  items: XRetrieveItem[];
+  totals: {
+    completed: number;
+    remaining: number;
+    failed: number;
+    warning: number;
+    received: number;
+  };
+  /** The first item error, for a one-line summary. */
+  error: XPacsError | null;
+}
+
+/** `POST /x-desktop/pacs/retrieves`. */
+export interface XRetrieveRequest {
+  scuId: number;
+  /** Default: the node's `retrieveMethod`. */
+  method?: XRetrieveMethod;
+  items: XRetrieveItemRequest[];
+}

@@ -122,6 +122,10 @@ describe('desktop extensions (/api/x-desktop)', () => {
         'anonymization-preview',
         'identity-removed',
         'metadata-contents',
+        'pacs-nodes',
+        'pacs-query',
+        'pacs-retrieve-move',
+        'pacs-retrieve-get',
       ],
     });
     expect((await t.api('/api/x-desktop/capabilities', { auth: null })).status).toBe(401);

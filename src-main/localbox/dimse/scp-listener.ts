@@ -120,7 +120,7 @@ async function writeFully(handle: FileHandle, buffers: Buffer[]): Promise<void> 
  * It never emits 'error' (dcmjs-dimse does not listen for one): a write failure is recorded in `error`, later
  * bytes are discarded, and the store is reported as failed.
  */
-class TempFileSink extends Writable {
+export class TempFileSink extends Writable {
   error: Error | undefined;
   private handle: FileHandle | undefined;
   /** Header bytes still to pass before the dataset starts. */
@@ -783,6 +783,11 @@ export class ScpListeners {
     });
     socket.resume();
     socket.end(localLimitRejectPdu());
+  }
+
+  /** Whether the listener of SCP `id` is accepting connections (a C-MOVE destination must be). */
+  isListening(id: number): boolean {
+    return this.running.get(id)?.server.listening ?? false;
   }
 
   /** Stops the listener of SCP `id` and drops its open associations; resolves when the port is free. */

@@ -41,6 +41,7 @@ import { registerSystemRoutes } from './routes/system.js';
 import { registerTransactionRoutes } from './routes/transactions.js';
 import { registerUserRoutes } from './routes/users.js';
 import { registerDesktopContentsRoutes } from './routes/x-desktop-contents.js';
+import { registerDesktopPacsRoutes } from './routes/x-desktop-pacs.js';
 import { registerDesktopPrivacyRoutes } from './routes/x-desktop-privacy.js';
 import { registerDesktopExtensionRoutes } from './routes/x-desktop.js';
 import { Routes } from './routing.js';
@@ -169,6 +170,7 @@ export async function buildApp(engine: Engine, options: AppOptions): Promise<Fas
   registerDesktopPrivacyRoutes(routes, engine);
   registerDesktopExtensionRoutes(routes, engine);
   registerDesktopContentsRoutes(routes, engine);
+  registerDesktopPacsRoutes(routes, engine);
   routes.finish();
   return app;
 }

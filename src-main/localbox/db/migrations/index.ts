@@ -8,6 +8,7 @@ import { migration006 } from './006-scp-scu.js';
 import { migration007 } from './007-directory-watches.js';
 import { migration008 } from './008-forwarding.js';
 import { migration009 } from './009-case-insensitive-order.js';
+import { migration010 } from './010-pacs.js';
 
 /** All migrations, in version order. Append only; never edit a released migration. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration007,
   migration008,
   migration009,
+  migration010,
 ];

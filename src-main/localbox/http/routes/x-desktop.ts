@@ -13,6 +13,7 @@
  * | `PUT /api/x-desktop/scus/{id}` | edit name, AE title, host, port (admin) |
  * | `PUT /api/x-desktop/boxes/{id}` | edit name and default anonymization options (admin) |
  */
+import { PACS_CAPABILITIES } from './x-desktop-pacs.js';
 import { z } from 'zod';
 import { echoScu } from '../../dimse/scu-echo.js';
 import type { Engine } from '../../engine.js';
@@ -37,6 +38,8 @@ export const DESKTOP_EXTENSIONS = [
   'identity-removed',
   // http/routes/x-desktop-contents.ts
   'metadata-contents',
+  // http/routes/x-desktop-pacs.ts
+  ...PACS_CAPABILITIES,
 ];
 
 const ID = ':id(^\\d+$)';
