@@ -5,6 +5,7 @@
 import { importJobsMigration } from './001-import-jobs.js';
 import { connectionsMetadataMigration } from './002-connections-metadata.js';
 import { importFileDetailsMigration } from './003-import-file-details.js';
+import { measurementsMigration } from './004-measurements.js';
 
 export interface CacheMigration {
   version: number;
@@ -16,4 +17,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   importJobsMigration,
   connectionsMetadataMigration,
   importFileDetailsMigration,
+  measurementsMigration,
 ];
