@@ -6,7 +6,7 @@
  */
 import type { Measurement } from '../../../src-preload/contract.js';
 
-const FIGURES = ['length', 'angle', 'area', 'mean', 'sd', 'min', 'max', 'value', 'pixels'] as const;
+type Figure = 'length' | 'angle' | 'area' | 'mean' | 'sd' | 'min' | 'max' | 'value' | 'pixels';
 
 const HEADER = [
   'Patient name',
@@ -54,8 +54,8 @@ export function numberCell(value: number | undefined): string {
 }
 
 function row(m: Measurement): string[] {
-  const figure = (name: (typeof FIGURES)[number]) => m.values.find((v) => v.name === name);
-  const unitOf = (...names: (typeof FIGURES)[number][]) =>
+  const figure = (name: Figure) => m.values.find((v) => v.name === name);
+  const unitOf = (...names: Figure[]) =>
     names.map(figure).find((v) => v !== undefined)?.unit ?? '';
   const points = m.points.map((p) => `${numberCell(p.x)} ${numberCell(p.y)}`).join('; ');
   return [
