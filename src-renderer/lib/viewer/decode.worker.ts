@@ -13,6 +13,7 @@ import wasmUrl from 'dcmjs-imaging/build/dcmjs-native-codecs.wasm?url';
 import type { DecodedImageInfo, WorkerReply, WorkerRequest } from './decode-protocol.js';
 import { frameAttribute, frameRescale, imageGeometries } from './geometry.js';
 import { probeValue, roiStats } from './measure.js';
+import { storedValues } from './stored-values.js';
 import { defaultWindow, type ValueRange, type VoiWindow } from './window-level.js';
 
 const MAX_IMAGES = 64;
@@ -121,31 +122,9 @@ function frameOf(entry: Entry, frame: number): number {
   return Math.min(Math.max(0, frame), entry.info.frames - 1);
 }
 
-/**
- * The stored values of a frame, as dcmjs-imaging decoded them (its grey pixel pipeline keeps them, for the frame
- * rendered last). dcmjs-imaging has no public call for them; `pixelPipelineCache` is its own cache, pinned with
- * the exact version in package.json, and checked here so a change shows as a clear error, not wrong numbers.
- */
-function storedValues(entry: Entry, frame: number): ArrayLike<number> {
-  const image = entry.image as unknown as {
-    pixelPipelineCache?: { get(frame: number): { data?: ArrayLike<number> } | undefined };
-  };
-  let pipeline = image.pixelPipelineCache?.get(frame);
-  if (!pipeline) {
-    entry.image.render({ frame, windowLevel: new WindowLevel(1, 0), renderOverlays: false });
-    pipeline = image.pixelPipelineCache?.get(frame);
-  }
-  const data = pipeline?.data;
-  const size = entry.info.width * entry.info.height;
-  if (!data || typeof data.length !== 'number' || data.length < size) {
-    throw new Error('The decoded values of this image are not available (dcmjs-imaging changed?)');
-  }
-  return data;
-}
-
 /** Modality value range of a frame (stored values after rescale). */
 function valueRange(entry: Entry, frame: number): ValueRange {
-  const values = storedValues(entry, frame);
+  const values = storedValues(entry.image, frame);
   let min = Infinity;
   let max = -Infinity;
   const size = entry.info.width * entry.info.height;
@@ -212,7 +191,7 @@ function stats(
   if (!entry.info.greyscale) return null;
   const f = frameOf(entry, frame);
   const rescale = frameRescale(entry.image.getElements() as Record<string, unknown>, f);
-  const values = storedValues(entry, f);
+  const values = storedValues(entry.image, f);
   return (
     roiStats(
       values,
@@ -242,7 +221,7 @@ function probe(
   }
   const rescale = frameRescale(entry.image.getElements() as Record<string, unknown>, f);
   const value = probeValue(
-    storedValues(entry, f),
+    storedValues(entry.image, f),
     width,
     height,
     point,
