@@ -60,7 +60,7 @@ export class ViewerStore {
   sync = $state(true);
   helpOpen = $state(false);
   measurementsOpen = $state(false);
-  /** Browse stays visible beside the viewer, so series can be dragged from it into viewports. */
+  /** Browse stays visible above the viewer, so series can be dragged from it into viewports. */
   browseBeside = $state(false);
   playing = $state(false);
   fps = $state(10);
@@ -86,6 +86,9 @@ export class ViewerStore {
       bridge,
       decoder: () => this.decoder,
       frames: this.#frames,
+      went: (viewport: Viewport) => {
+        if (viewport === this.active && this.detailsOpen) void this.loadAttributes();
+      },
       moved: (viewport: Viewport) => this.#moved(viewport),
       painted: (_viewport: Viewport, frame: ViewerFrame) =>
         mark(MARKS.paint, { width: frame.width, height: frame.height }),
@@ -132,6 +135,7 @@ export class ViewerStore {
     this.activeSlot = slot;
     this.attributes = null;
     this.attributesFor = null;
+    this.measurements.exported = null;
     mark(MARKS.open, { slot, seriesId: drop.seriesId });
     await viewport.openSeries(
       drop.connectionId,
@@ -217,24 +221,11 @@ export class ViewerStore {
   }
 
   #moved(viewport: Viewport): void {
-    if (viewport === this.active && this.detailsOpen) void this.loadAttributes();
-    const followers = this.#followers(viewport);
-    if (followers.length === 0) return;
-    // The slice's position is known once it is decoded: follow when it is.
-    void this.#whenShown(viewport).then(() => {
-      const centre = viewport.centre;
-      const frameOfReference = viewport.frameOfReference;
-      if (!centre || !frameOfReference) return;
-      for (const follower of followers) void follower.syncTo(centre, frameOfReference);
-    });
-  }
-
-  /** Waits (bounded) until the viewport's info is that of its current image. */
-  async #whenShown(viewport: Viewport): Promise<void> {
-    for (let i = 0; i < 100; i++) {
-      if (viewport.info && viewport.info.sopInstanceUid === viewport.image?.sopInstanceUID) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    const centre = viewport.centre;
+    const frameOfReference = viewport.frameOfReference;
+    if (!centre || !frameOfReference) return;
+    for (const follower of this.#followers(viewport))
+      void follower.syncTo(centre, frameOfReference);
   }
 
   // ── the active viewport, as the single-series viewer was ─────────────────────

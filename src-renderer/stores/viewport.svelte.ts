@@ -78,7 +78,9 @@ export interface ViewportHost {
   bridge: Bridge;
   decoder: () => Decoder;
   frames: FrameCache;
-  /** The viewport moved to another slice because of the user (not because of synchronization). */
+  /** The viewport went to another image or frame (for the details panel). */
+  went: (viewport: Viewport) => void;
+  /** The user moved the viewport to another slice (not synchronization), and that slice is on screen now. */
   moved: (viewport: Viewport) => void;
   /** A frame reached the screen (for the speed figures). */
   painted: (viewport: Viewport, frame: RenderedFrame | ImageBitmap) => void;
@@ -144,6 +146,10 @@ export class Viewport {
   #fallbackReason = '';
   #direction = 1;
   #syncing = 0;
+  /** The user moved to the slice being shown (not a synchronization): tell the viewer once it is on screen. */
+  #userMoved = false;
+  /** The latest synchronization asked for: an older one still searching gives up. */
+  #syncRun = 0;
 
   constructor(
     readonly slot: number,
@@ -354,6 +360,10 @@ export class Viewport {
       this.status = 'ready';
       this.message = '';
       this.#host.painted(this, rendered);
+      if (this.#userMoved) {
+        this.#userMoved = false;
+        this.#host.moved(this);
+      }
       this.#prefetch(generation);
     } catch (error) {
       if (generation !== this.#generation) return;
@@ -450,19 +460,28 @@ export class Viewport {
 
   // ── moving through the stack ──────────────────────────────────────────────────
 
-  /** One step through the stack: frames of a multi-frame image first, then the next image. */
+  /** Frames of the image at `index`, when known (1 until it was loaded). */
+  #framesAt(index: number): number {
+    if (index === this.index) return this.frames;
+    return this.#known.get(this.images[index]?.id ?? -1)?.geometry.length ?? 1;
+  }
+
+  /**
+   * `delta` steps through the stack: the frames of a multi-frame image, then on to the next image (PageDown:
+   * ten). Going back into an image whose frame count is not known yet lands on its last frame once it is loaded.
+   */
   step(delta: number): void {
     if (this.images.length === 0) return;
     let { index, frame } = this;
     let remaining = delta;
+    this.#wantLastFrame = false;
     while (remaining > 0) {
-      if (frame < this.frames - 1) frame++;
+      if (frame < this.#framesAt(index) - 1) frame++;
       else if (index < this.images.length - 1) {
         index++;
         frame = 0;
       } else break;
       remaining--;
-      if (index !== this.index) break;
     }
     while (remaining < 0) {
       if (frame > 0) frame--;
@@ -470,10 +489,9 @@ export class Viewport {
         index--;
         const known = this.#known.get(this.images[index]?.id ?? -1)?.geometry.length;
         frame = known ? known - 1 : 0;
-        this.#wantLastFrame = known === undefined;
+        this.#wantLastFrame = known === undefined && remaining === -1;
       } else break;
       remaining++;
-      if (index !== this.index) break;
     }
     this.goTo(index, frame);
   }
@@ -489,8 +507,9 @@ export class Viewport {
     }
     this.index = clamped;
     this.frame = Math.min(Math.max(0, frame), Math.max(0, this.frames - 1));
+    this.#userMoved = this.#syncing === 0;
     void this.show();
-    if (this.#syncing === 0) this.#host.moved(this);
+    this.#host.went(this);
   }
 
   first(): void {
@@ -555,6 +574,8 @@ export class Viewport {
     const normal = this.geometry ? sliceNormal(this.geometry) : undefined;
     if (!normal) return;
     const generation = this.#generation;
+    const run = ++this.#syncRun;
+    const stale = () => generation !== this.#generation || run !== this.#syncRun;
     const want = dot(normal, target);
     const count = this.#stackLength();
     const known: KnownPosition[] = [];
@@ -568,7 +589,7 @@ export class Viewport {
     for (let probes = 0; ; probes++) {
       const step = syncStep(known, count, want, probes);
       if ('done' in step) {
-        if (generation !== this.#generation) return;
+        if (stale()) return;
         const at = this.#stackAt(step.done);
         this.#syncing++;
         try {
@@ -579,7 +600,7 @@ export class Viewport {
         return;
       }
       const along = await this.#along(step.probe, normal).catch(() => undefined);
-      if (generation !== this.#generation) return;
+      if (stale()) return;
       // A slice without a position cannot be placed: stop at the nearest known.
       if (along === undefined) {
         known.push({ index: step.probe, along: Number.NaN });

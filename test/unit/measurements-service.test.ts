@@ -55,7 +55,10 @@ describe('measurements in the cache database', () => {
     const dir = await dataDir();
     let clock = 1000;
     let db = openCacheDb(join(dir, 'cache.sqlite'));
-    let service = new MeasurementService(db, { exportsDir: join(dir, 'exports'), now: () => clock });
+    let service = new MeasurementService(db, {
+      exportsDir: join(dir, 'exports'),
+      now: () => clock,
+    });
     const first = service.save(draft());
     clock = 2000;
     const second = service.save(
@@ -242,7 +245,9 @@ describe('measurements CSV', () => {
       exportsDir,
       now: () => new Date(2026, 4, 6, 7, 8, 9).getTime(),
     });
-    service.save(draft({ sopInstanceUid: UID_B, values: [{ name: 'length', value: 2, unit: 'mm' }] }));
+    service.save(
+      draft({ sopInstanceUid: UID_B, values: [{ name: 'length', value: 2, unit: 'mm' }] }),
+    );
     service.save(draft({ values: [{ name: 'length', value: 1, unit: 'mm' }] }));
     const first = await service.exportCsv('local', [UID_A, UID_B]);
     expect(first).toMatchObject({ fileName: 'measurements-20260506-070809.csv', count: 2 });
@@ -311,7 +316,12 @@ describe('measurement calls at the bridge', () => {
       draft({ kind: 'angle' }), // an angle needs three
       draft({ id: 'not-a-uuid' }),
       draft({ sopInstanceUid: '1.2.x' }),
-      draft({ points: [{ x: Number.NaN, y: 0 }, { x: 1, y: 1 }] }),
+      draft({
+        points: [
+          { x: Number.NaN, y: 0 },
+          { x: 1, y: 1 },
+        ],
+      }),
       { ...draft(), extra: true },
     ];
     for (const args of bad) {

@@ -19,7 +19,11 @@ import {
   type FrameGeometry,
 } from '../../src-renderer/lib/viewer/geometry.js';
 import { scaleBar } from '../../src-renderer/lib/viewer/scale-bar.js';
-import { nearestKnown, syncStep, type KnownPosition } from '../../src-renderer/lib/viewer/slice-sync.js';
+import {
+  nearestKnown,
+  syncStep,
+  type KnownPosition,
+} from '../../src-renderer/lib/viewer/slice-sync.js';
 import {
   FIT,
   pixelShape,
@@ -115,7 +119,12 @@ describe('pixel spacing and the display aspect', () => {
     // Zoom keeps the point under the pointer with non-square pixels too.
     const anchor = { x: 400, y: 250 };
     const before = toImage(p, anchor);
-    const zoomed = placement(image, viewport, zoomAt(image, viewport, FIT, 3, anchor, shape), shape);
+    const zoomed = placement(
+      image,
+      viewport,
+      zoomAt(image, viewport, FIT, 3, anchor, shape),
+      shape,
+    );
     expect(toImage(zoomed, anchor).x).toBeCloseTo(before.x);
     expect(toImage(zoomed, anchor).y).toBeCloseTo(before.y);
   });
@@ -174,7 +183,9 @@ describe('per-frame functional groups of an Enhanced CT (decoded by dcmjs-imagin
     expect(along[0]).toBeCloseTo(-20);
     expect(along[1]).toBeCloseTo(-15);
     expect(along[2]).toBeCloseTo(-7.5);
-    expect(frameCentre(frames[0]!, 20, 32)!.map((v) => Number(v.toFixed(6)))).toEqual([10, -20, 30]);
+    expect(frameCentre(frames[0]!, 20, 32)!.map((v) => Number(v.toFixed(6)))).toEqual([
+      10, -20, 30,
+    ]);
     expect(frameRescale(elements, 2)).toEqual({ slope: 1, intercept: -1024, unit: 'HU' });
     expect(edgeMarkers(frames[1]!)).toEqual({ left: 'R', right: 'L', top: 'H', bottom: 'F' });
   });

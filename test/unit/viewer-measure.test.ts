@@ -47,9 +47,16 @@ describe('lengths, angles and areas with non-square pixels', () => {
     expect(distance({ x: 10, y: 10 }, { x: 10, y: 170 }, CT)).toBeCloseTo(80); // 160 rows × 0.5
     expect(distance({ x: 0, y: 0 }, { x: 30, y: 32 }, CT)).toBeCloseTo(Math.hypot(24, 16));
     expect(distance({ x: 0, y: 0 }, { x: 3, y: 4 }, PLAIN)).toBe(5); // pixels when there is no spacing
-    expect(geometricValues('length', [{ x: 0, y: 0 }, { x: 3, y: 4 }], PLAIN)).toEqual([
-      { name: 'length', value: 5, unit: 'px' },
-    ]);
+    expect(
+      geometricValues(
+        'length',
+        [
+          { x: 0, y: 0 },
+          { x: 3, y: 4 },
+        ],
+        PLAIN,
+      ),
+    ).toEqual([{ name: 'length', value: 5, unit: 'px' }]);
   });
 
   it('measures angles in the patient, not in pixels', () => {
@@ -63,7 +70,16 @@ describe('lengths, angles and areas with non-square pixels', () => {
   it('gives ROI areas in mm²', () => {
     expect(roiArea('rectangle', { x: 0, y: 0 }, { x: 50, y: 80 }, CT)).toBeCloseTo(1600);
     expect(roiArea('ellipse', { x: 50, y: 80 }, { x: 0, y: 0 }, CT)).toBeCloseTo(Math.PI * 400);
-    expect(geometricValues('ellipse', [{ x: 0, y: 0 }, { x: 2, y: 2 }], PLAIN)[0]?.unit).toBe('px²');
+    expect(
+      geometricValues(
+        'ellipse',
+        [
+          { x: 0, y: 0 },
+          { x: 2, y: 2 },
+        ],
+        PLAIN,
+      )[0]?.unit,
+    ).toBe('px²');
   });
 });
 
@@ -202,7 +218,12 @@ describe('ROI pixels and statistics', () => {
 });
 
 describe('picking and moving measurements on screen', () => {
-  const p = placement({ width: 160, height: 256 }, { width: 600, height: 600 }, FIT, pixelShape(0.8, 0.5));
+  const p = placement(
+    { width: 160, height: 256 },
+    { width: 600, height: 600 },
+    FIT,
+    pixelShape(0.8, 0.5),
+  );
   const m = (kind: Measurement['kind'], points: Measurement['points'], id = kind): Measurement => ({
     id,
     connectionId: 'local',
@@ -243,7 +264,9 @@ describe('picking and moving measurements on screen', () => {
     expect(isOnMeasurement(line, p, { x: 60 * 3.75, y: 10 * 2.34375 + 4 })).toBe(true);
     expect(isOnMeasurement(line, p, { x: 60 * 3.75, y: 10 * 2.34375 + 12 })).toBe(false);
     // The ellipse's leftmost point is on it; its centre is not.
-    expect(measurementAt([line, ellipse], p, { x: 40 * 3.75, y: 150 * 2.34375 })?.id).toBe('ellipse');
+    expect(measurementAt([line, ellipse], p, { x: 40 * 3.75, y: 150 * 2.34375 })?.id).toBe(
+      'ellipse',
+    );
     expect(measurementAt([line, ellipse], p, { x: 80 * 3.75, y: 150 * 2.34375 })).toBeUndefined();
   });
 
@@ -289,7 +312,15 @@ describe('the viewer keys', () => {
 
   it('maps presses to actions, leaving Ctrl and Cmd combinations alone', () => {
     const press = (key: string, extra: Partial<KeyboardEvent> = {}) =>
-      actionFor({ key, code: '', shiftKey: false, altKey: false, ctrlKey: false, metaKey: false, ...extra });
+      actionFor({
+        key,
+        code: '',
+        shiftKey: false,
+        altKey: false,
+        ctrlKey: false,
+        metaKey: false,
+        ...extra,
+      });
     expect(press('l')).toBe('toolLength');
     expect(press('L')).toBe('toolLength');
     expect(press('n')).toBe('nextViewport');

@@ -180,7 +180,7 @@ export const VIEWER_KEYS: readonly KeyBinding[] = [
     action: 'toolAngle',
     keys: [letter('a')],
     label: 'A',
-    description: 'Tool: angle (three clicks)',
+    description: 'Tool: angle (drag the first arm, click the end of the second)',
     group: 'Tools',
   },
   {
@@ -292,7 +292,7 @@ export const VIEWER_KEYS: readonly KeyBinding[] = [
     action: 'browseBeside',
     keys: [letter('d')],
     label: 'D',
-    description: 'Browse beside the viewer (drag series into viewports)',
+    description: 'Browse above the viewer (drag series into viewports)',
     group: 'Layout',
   },
   {
