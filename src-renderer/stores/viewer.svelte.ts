@@ -90,8 +90,6 @@ export class ViewerStore {
         if (viewport === this.active && this.detailsOpen) void this.loadAttributes();
       },
       moved: (viewport: Viewport) => this.#moved(viewport),
-      painted: (_viewport: Viewport, frame: ViewerFrame) =>
-        mark(MARKS.paint, { width: frame.width, height: frame.height }),
     };
     this.viewports = [0, 1, 2, 3].map((slot) => new Viewport(slot, host));
   }
@@ -132,6 +130,8 @@ export class ViewerStore {
     const viewport = this.viewports[slot];
     if (!viewport) return;
     if (slot === this.activeSlot) this.stop();
+    // The worker starts loading now, while the series' image list is read.
+    this.#decoder ??= new Decoder();
     this.activeSlot = slot;
     this.attributes = null;
     this.attributesFor = null;

@@ -82,8 +82,6 @@ export interface ViewportHost {
   went: (viewport: Viewport) => void;
   /** The user moved the viewport to another slice (not synchronization), and that slice is on screen now. */
   moved: (viewport: Viewport) => void;
-  /** A frame reached the screen (for the speed figures). */
-  painted: (viewport: Viewport, frame: RenderedFrame | ImageBitmap) => void;
 }
 
 /** Where an image is, once learnt: per frame geometry and its size. */
@@ -113,12 +111,17 @@ export class Viewport {
   current = $state.raw<ViewerFrame | null>(null);
   series = $state.raw<SeriesDetails | null>(null);
 
+  /** The image and frame on screen: the current ones, or the last on the way to them while scrolling. */
+  shownIndex = $state(0);
+  shownFrame = $state(0);
+
   image = $derived(this.images[this.index] ?? null);
+  shownImage = $derived(this.images[this.shownIndex] ?? null);
   /** The geometry of the frame on screen (after the image was decoded here). */
   geometry = $derived.by((): FrameGeometry | null => {
     if (this.status === 'fallback') return null;
     const g = this.info?.geometry;
-    return g ? (g[this.frame] ?? g[0] ?? null) : null;
+    return g ? (g[this.shownFrame] ?? g[0] ?? null) : null;
   });
   /** The shape of a pixel on screen, from the frame's spacing. */
   pixel = $derived.by((): PixelShape => {
@@ -141,9 +144,15 @@ export class Viewport {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not state the UI reads
   #loading = new Map<number, Promise<DecodedImageInfo>>();
   #aheadFetches = 0;
+  /** Images the user waits for (their loads go before the work ahead). */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not state the UI reads
+  #urgent = new Set<number>();
   #generation = 0;
   #wantLastFrame = false;
   #fallbackReason = '';
+  /** Each show() is numbered; the number of the one whose frame is on screen. */
+  #requestSeq = 0;
+  #paintedSeq = 0;
   #direction = 1;
   #syncing = 0;
   /** The user moved to the slice being shown (not a synchronization): tell the viewer once it is on screen. */
@@ -182,6 +191,9 @@ export class Viewport {
     this.images = [];
     this.index = 0;
     this.frame = 0;
+    this.shownIndex = 0;
+    this.shownFrame = 0;
+    this.#paintedSeq = this.#requestSeq;
     this.frames = 1;
     this.window = null;
     this.range = null;
@@ -193,6 +205,7 @@ export class Viewport {
     this.#fallback.clear();
     this.#known.clear();
     this.#loading.clear();
+    this.#urgent.clear();
     this.status = 'loading';
     this.message = 'Loading the series…';
     try {
@@ -284,6 +297,10 @@ export class Viewport {
 
   /** Fetches an image's bytes and has the worker parse them (once, however many ask). */
   #load(imageId: number, priority: 'now' | 'ahead'): Promise<DecodedImageInfo> {
+    if (priority === 'now') {
+      this.#urgent.add(imageId);
+      this.#host.decoder().promote(this.keyOf(imageId));
+    }
     let loading = this.#loading.get(imageId);
     if (!loading) {
       loading = (async () => {
@@ -296,9 +313,10 @@ export class Viewport {
           const text = (await res.text().catch(() => '')).trim();
           throw new Error(text || `The image could not be fetched (HTTP ${res.status})`);
         }
-        const info = await this.#host
-          .decoder()
-          .load(this.keyOf(imageId), await res.arrayBuffer(), priority);
+        const bytes = await res.arrayBuffer();
+        // Asked for by the user meanwhile: it goes before the work ahead.
+        const now = this.#urgent.has(imageId) ? 'now' : priority;
+        const info = await this.#host.decoder().load(this.keyOf(imageId), bytes, now);
         this.#known.set(imageId, {
           geometry: info.geometry,
           width: info.width,
@@ -309,57 +327,82 @@ export class Viewport {
       this.#loading.set(imageId, loading);
       // Loaded images stay in the worker until its LRU lets them go; a failure may be tried again.
       loading.catch(() => this.#loading.delete(imageId));
+      void loading.finally(() => this.#urgent.delete(imageId)).catch(() => undefined);
     }
     return loading;
   }
 
-  /** Loads (decodes) the current image if needed and shows the current frame under the window. */
+  /** Puts a rendered frame on screen: the image, frame and information the overlay and the tools describe. */
+  #display(
+    frame: ViewerFrame,
+    info: DecodedImageInfo | null,
+    index: number,
+    at: number,
+    seq: number,
+  ) {
+    this.current = frame;
+    this.info = info;
+    this.shownIndex = index;
+    this.shownFrame = at;
+    this.#paintedSeq = seq;
+  }
+
+  /**
+   * Loads (decodes) the current image if needed and shows the current frame under the window. When the user has
+   * moved on meanwhile (scrolling faster than frames decode), the frame still goes on screen if nothing newer
+   * did, so the image follows the scrolling instead of waiting for it to stop.
+   */
   async show(): Promise<void> {
     const image = this.image;
     if (!image) return;
     const generation = this.#generation;
+    const seq = ++this.#requestSeq;
+    const index = this.index;
     try {
       if (this.#fallback.has(image.id)) {
-        await this.#showPng(image.id, generation);
+        await this.#showPng(image.id, generation, seq);
         return;
       }
       let info = await this.#load(image.id, 'now');
-      if (generation !== this.#generation || this.image?.id !== image.id) return;
-      this.info = info;
-      this.frames = info.frames;
-      if (this.#wantLastFrame) this.frame = info.frames - 1;
-      this.#wantLastFrame = false;
-      this.frame = Math.min(this.frame, info.frames - 1);
-      const frame = this.frame;
+      if (generation !== this.#generation) return;
+      const isTarget = (f: number) => this.image?.id === image.id && this.frame === f;
+      let frame = this.frame;
+      if (this.image?.id === image.id) {
+        this.frames = info.frames;
+        if (this.#wantLastFrame) this.frame = info.frames - 1;
+        this.#wantLastFrame = false;
+        this.frame = Math.min(this.frame, info.frames - 1);
+        frame = this.frame;
+      } else if (seq <= this.#paintedSeq) return;
+      const window = this.window;
       const key = this.keyOf(image.id);
-      const cached = this.window
-        ? this.#host.frames.get(frameKey(key, frame, this.window))
-        : undefined;
+      const cached = window ? this.#host.frames.get(frameKey(key, frame, window)) : undefined;
       let rendered: RenderedFrame | null | undefined = cached;
       if (!rendered) {
         try {
-          rendered = await this.#host
-            .decoder()
-            .render(key, frame, this.window ?? undefined, this.lane);
+          rendered = await this.#host.decoder().render(key, frame, window ?? undefined, this.lane);
         } catch (error) {
           if (!(error instanceof DecodeError && error.notLoaded)) throw error;
           // The worker let the image go since it was loaded: load it again, then render.
           this.#loading.delete(image.id);
           info = await this.#load(image.id, 'now');
-          rendered = await this.#host
-            .decoder()
-            .render(key, frame, this.window ?? undefined, this.lane);
+          rendered = await this.#host.decoder().render(key, frame, window ?? undefined, this.lane);
         }
       }
       if (rendered === null || generation !== this.#generation) return;
       if (rendered.window) this.#host.frames.set(frameKey(key, frame, rendered.window), rendered);
-      if (this.image?.id !== image.id || this.frame !== frame) return;
+      if (!isTarget(frame)) {
+        // On the way to the target: show it unless something newer is on screen (a stale window is not shown).
+        if (seq > this.#paintedSeq && this.window === window && window !== null) {
+          this.#display(rendered, info, index, frame, seq);
+        }
+        return;
+      }
       if (rendered.window && this.window === null) this.window = rendered.window;
       if (rendered.range && this.range === null) this.range = rendered.range;
-      this.current = rendered;
+      this.#display(rendered, info, index, frame, seq);
       this.status = 'ready';
       this.message = '';
-      this.#host.painted(this, rendered);
       if (this.#userMoved) {
         this.#userMoved = false;
         this.#host.moved(this);
@@ -372,6 +415,9 @@ export class Viewport {
         // Nothing to draw, and no server rendering either: say what this is, not "could not render".
         this.current = null;
         this.info = null;
+        this.shownIndex = this.index;
+        this.shownFrame = 0;
+        this.#paintedSeq = seq;
         this.frames = 1;
         this.status = 'nopixels';
         this.message = NO_PIXEL_DATA;
@@ -380,16 +426,19 @@ export class Viewport {
       if (error instanceof DecodeError && error.decodeFailed) {
         this.#fallback.add(image.id);
         this.#fallbackReason = error.message;
-        await this.#showPng(image.id, generation);
+        await this.#showPng(image.id, generation, seq);
         return;
       }
+      if (this.image?.id !== image.id) return;
       this.status = 'error';
       this.message = errorMessage(error);
     }
   }
 
   /** The server's rendering: used when the transfer syntax cannot be decoded in the renderer. */
-  async #showPng(imageId: number, generation: number): Promise<void> {
+  async #showPng(imageId: number, generation: number, seq: number): Promise<void> {
+    const index = this.index;
+    const frame = this.frame;
     const url = await this.#pngUrl(imageId, {
       framenumber: this.frame + 1,
       ...(this.window ? windowBounds(this.window) : {}),
@@ -402,11 +451,9 @@ export class Viewport {
         bitmap.close();
         return;
       }
-      this.info = null;
-      this.current = bitmap;
+      this.#display(bitmap, null, index, frame, seq);
       this.status = 'fallback';
       this.message = `Shown as rendered by the server: not decoded here (${this.#fallbackReason}).`;
-      this.#host.painted(this, bitmap);
     } catch (error) {
       if (generation !== this.#generation) return;
       this.status = 'error';
@@ -500,15 +547,20 @@ export class Viewport {
     const clamped = Math.min(Math.max(0, index), this.images.length - 1);
     if (clamped === this.index && frame === this.frame) return;
     const forward = clamped > this.index || (clamped === this.index && frame > this.frame);
-    this.#direction = forward ? 1 : -1;
+    const direction = forward ? 1 : -1;
     if (clamped !== this.index) {
       this.frames = this.#known.get(this.images[clamped]?.id ?? -1)?.geometry.length ?? 1;
-      this.#host.decoder().cancelAhead();
+      // Scrolling on keeps the work ahead; a jump or a turn makes it useless.
+      if (Math.abs(clamped - this.index) > 2 || direction !== this.#direction) {
+        this.#host.decoder().cancelAhead();
+      }
     }
+    this.#direction = direction;
     this.index = clamped;
     this.frame = Math.min(Math.max(0, frame), Math.max(0, this.frames - 1));
     this.#userMoved = this.#syncing === 0;
     void this.show();
+    this.#prefetch(this.#generation);
     this.#host.went(this);
   }
 
@@ -519,6 +571,13 @@ export class Viewport {
   last(): void {
     this.#wantLastFrame = true;
     this.goTo(this.images.length - 1, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** Where the frame on screen is in the stack (the overlay's first line). */
+  get shownPosition(): string {
+    const frames = this.info?.frames ?? 1;
+    const image = `Image ${this.shownIndex + 1} / ${this.images.length}`;
+    return frames > 1 ? `${image} · Frame ${this.shownFrame + 1} / ${frames}` : image;
   }
 
   /** The position in the whole stack, for the slider and the label. */
@@ -636,7 +695,8 @@ export class Viewport {
     kind: MeasurementKind,
     points: ImagePoint[],
   ): Promise<{ values: MeasurementValue[]; note?: string }> {
-    const image = this.image;
+    const image = this.shownImage;
+    const frame = this.shownFrame;
     const geometry = this.geometry;
     const info = this.info;
     if (!image || !geometry || !info) return { values: [] };
@@ -647,10 +707,10 @@ export class Viewport {
     if ((kind === 'ellipse' || kind === 'rectangle') && info.greyscale) {
       const stats = await this.#host
         .decoder()
-        .stats(key, this.frame, { kind, points: [points[0]!, points[1]!] });
+        .stats(key, frame, { kind, points: [points[0]!, points[1]!] });
       if (stats) values.push(...statsValues(stats, unit));
     } else if (kind === 'probe') {
-      const probed = await this.#host.decoder().probe(key, this.frame, points[0]!);
+      const probed = await this.#host.decoder().probe(key, frame, points[0]!);
       if (probed.value !== null) values.push({ name: 'value', value: probed.value, unit });
       if (probed.rgb) {
         const [r, g, b] = probed.rgb;
@@ -673,7 +733,7 @@ export class Viewport {
     points: ImagePoint[],
     measured: { values: MeasurementValue[]; note?: string },
   ): MeasurementDraft | null {
-    const image = this.image;
+    const image = this.shownImage;
     const info = this.info;
     if (!image || !info || !this.connectionId) return null;
     const c = this.context;
@@ -681,7 +741,7 @@ export class Viewport {
       id,
       connectionId: this.connectionId,
       sopInstanceUid: image.sopInstanceUID || info.sopInstanceUid,
-      frame: this.frame,
+      frame: this.shownFrame,
       kind,
       points: points.map((p) => ({ x: p.x, y: p.y })),
       values: measured.values,

@@ -7,10 +7,10 @@
  */
 import { DicomImage, NativePixelDecoder, WindowLevel } from 'dcmjs-imaging';
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Measurement } from '../../src-preload/contract.js';
 import { frameGeometry, frameRescale } from '../../src-renderer/lib/viewer/geometry.js';
-import { VIEWER_KEYS, actionFor } from '../../src-renderer/lib/viewer/keymap.js';
+import { VIEWER_KEYS, actionFor, type KeyPress } from '../../src-renderer/lib/viewer/keymap.js';
 import {
   handleAt,
   isOnMeasurement,
@@ -311,7 +311,7 @@ describe('the viewer keys', () => {
   });
 
   it('maps presses to actions, leaving Ctrl and Cmd combinations alone', () => {
-    const press = (key: string, extra: Partial<KeyboardEvent> = {}) =>
+    const press = (key: string, extra: Partial<KeyPress> = {}) =>
       actionFor({
         key,
         code: '',

@@ -14,6 +14,13 @@ import type { DecodedImageInfo, WorkerReply, WorkerRequest } from './decode-prot
 import { frameAttribute, frameRescale, imageGeometries } from './geometry.js';
 import { probeValue, roiStats } from './measure.js';
 import { storedValues } from './stored-values.js';
+import {
+  greyToRgba,
+  modalityRange,
+  nativeLayout,
+  nativeValues,
+  type NativeLayout,
+} from './grey-render.js';
 import { defaultWindow, type ValueRange, type VoiWindow } from './window-level.js';
 
 const MAX_IMAGES = 64;
@@ -22,9 +29,19 @@ interface Entry {
   info: DecodedImageInfo;
   /** Frames whose pixels were decoded at least once (the next render of them costs no decode). */
   decoded: Set<number>;
+  /** Uncompressed greyscale: read and windowed here, without dcmjs-imaging's pipeline. */
+  native?: NativeLayout;
 }
 const images = new Map<string, Entry>();
 let ready: Promise<void> | null = null;
+
+/** Syntaxes dcmjs-imaging reads without its WASM codecs (so the first image need not wait for them). */
+const NATIVE = new Set([
+  '1.2.840.10008.1.2',
+  '1.2.840.10008.1.2.1',
+  '1.2.840.10008.1.2.1.99',
+  '1.2.840.10008.1.2.2',
+]);
 
 function initialize(): Promise<void> {
   ready ??= NativePixelDecoder.initializeAsync({
@@ -57,9 +74,10 @@ async function load(key: string, bytes: ArrayBuffer): Promise<DecodedImageInfo> 
     images.set(key, cached);
     return cached.info;
   }
-  await initialize();
   const started = performance.now();
   const image = new DicomImage(bytes);
+  // The codecs (a 4 MB WebAssembly module) are compiled when an encapsulated syntax first needs them.
+  if (!NATIVE.has(image.getTransferSyntaxUid())) await initialize();
   const elements = image.getElements() as Record<string, unknown>;
   // A header-only object (SR, a CR whose pixels were never stored, ...): say so; no decoder can help.
   if (
@@ -102,7 +120,8 @@ async function load(key: string, bytes: ArrayBuffer): Promise<DecodedImageInfo> 
     elements.RescaleIntercept = info.rescale.intercept;
   }
   info.parseMs = performance.now() - started;
-  images.set(key, { image, info, decoded: new Set() });
+  const native = greyscale ? nativeLayout(elements, info.transferSyntaxUid) : undefined;
+  images.set(key, { image, info, decoded: new Set(), ...(native ? { native } : {}) });
   while (images.size > MAX_IMAGES) {
     const oldest = images.keys().next().value;
     if (oldest === undefined) break;
@@ -122,21 +141,24 @@ function frameOf(entry: Entry, frame: number): number {
   return Math.min(Math.max(0, frame), entry.info.frames - 1);
 }
 
+/** The stored values of a frame: straight from the Pixel Data when uncompressed, else as decoded. */
+function valuesOf(entry: Entry, frame: number): ArrayLike<number> {
+  return entry.native ? nativeValues(entry.native, frame) : storedValues(entry.image, frame);
+}
+
+function rescaleOf(entry: Entry, frame: number) {
+  return frameRescale(entry.image.getElements() as Record<string, unknown>, frame);
+}
+
 /** Modality value range of a frame (stored values after rescale). */
 function valueRange(entry: Entry, frame: number): ValueRange {
-  const values = storedValues(entry.image, frame);
-  let min = Infinity;
-  let max = -Infinity;
-  const size = entry.info.width * entry.info.height;
-  for (let i = 0; i < size; i++) {
-    const v = values[i]!;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const { slope, intercept } = entry.info.rescale;
-  const a = min * slope + intercept;
-  const b = max * slope + intercept;
-  return { min: Math.min(a, b), max: Math.max(a, b) };
+  const { slope, intercept } = rescaleOf(entry, frame);
+  return modalityRange(
+    valuesOf(entry, frame),
+    slope,
+    intercept,
+    entry.info.width * entry.info.height,
+  );
 }
 
 async function render(
@@ -146,6 +168,8 @@ async function render(
 ): Promise<Extract<WorkerReply, { type: 'rendered' }>> {
   const entry = entryOf(key);
   const f = frameOf(entry, frame);
+  // Timings: `decode` is getting the frame's stored values (reading them, or dcmjs-imaging's first render of a
+  // frame, which decodes and windows at once); `render` is windowing them to an RGBA bitmap.
   const t0 = performance.now();
   let range: ValueRange | undefined;
   let used = window;
@@ -153,32 +177,47 @@ async function render(
     range = valueRange(entry, f);
     used = defaultWindow(entry.info.fileWindow, range);
   }
-  const t1 = performance.now();
-  const result = entry.image.render({
-    frame: f,
-    windowLevel:
-      used && entry.info.greyscale
-        ? new WindowLevel(Math.max(1, used.width), used.center)
-        : undefined,
-  });
-  const firstDecode = !entry.decoded.has(f);
-  entry.decoded.add(f);
-  const t2 = performance.now();
-  const bitmap = await createImageBitmap(
-    new ImageData(new Uint8ClampedArray(result.pixels), result.width, result.height),
-  );
-  const t3 = performance.now();
+  let pixels: Uint8ClampedArray<ArrayBuffer>;
+  let width = entry.info.width;
+  let height = entry.info.height;
+  let decodeMs: number;
+  let t1: number;
+  if (entry.native && used) {
+    const values = nativeValues(entry.native, f);
+    t1 = performance.now();
+    decodeMs = t1 - t0;
+    const { slope, intercept } = rescaleOf(entry, f);
+    const invert = entry.info.photometric === 'MONOCHROME1';
+    pixels = greyToRgba(values, entry.native, used, slope, intercept, invert);
+  } else {
+    const firstDecode = !entry.decoded.has(f);
+    const result = entry.image.render({
+      frame: f,
+      windowLevel:
+        used && entry.info.greyscale
+          ? new WindowLevel(Math.max(1, used.width), used.center)
+          : undefined,
+    });
+    entry.decoded.add(f);
+    pixels = new Uint8ClampedArray(result.pixels);
+    width = result.width;
+    height = result.height;
+    t1 = performance.now();
+    decodeMs = firstDecode ? t1 - t0 : 0;
+    if (!firstDecode) t1 = t0;
+  }
+  const bitmap = await createImageBitmap(new ImageData(pixels, width, height));
+  const renderMs = performance.now() - t1;
   return {
     type: 'rendered',
     id: 0,
-    width: result.width,
-    height: result.height,
+    width,
+    height,
     bitmap,
     ...(used && entry.info.greyscale ? { window: used } : {}),
     ...(range ? { range } : {}),
-    // A frame's first render includes decoding its pixels; later ones only window them.
-    decodeMs: firstDecode ? t2 - t0 : range ? t1 - t0 : 0,
-    renderMs: firstDecode ? t3 - t2 : t3 - t1,
+    decodeMs,
+    renderMs,
   };
 }
 
@@ -190,8 +229,8 @@ function stats(
   const entry = entryOf(key);
   if (!entry.info.greyscale) return null;
   const f = frameOf(entry, frame);
-  const rescale = frameRescale(entry.image.getElements() as Record<string, unknown>, f);
-  const values = storedValues(entry.image, f);
+  const rescale = rescaleOf(entry, f);
+  const values = valuesOf(entry, f);
   return (
     roiStats(
       values,
@@ -219,9 +258,9 @@ function probe(
     const i = (Math.floor(point.y) * width + Math.floor(point.x)) * 4;
     return { type: 'probed', id: 0, value: null, rgb: [rgba[i]!, rgba[i + 1]!, rgba[i + 2]!] };
   }
-  const rescale = frameRescale(entry.image.getElements() as Record<string, unknown>, f);
+  const rescale = rescaleOf(entry, f);
   const value = probeValue(
-    storedValues(entry.image, f),
+    valuesOf(entry, f),
     width,
     height,
     point,

@@ -157,6 +157,14 @@ export class Decoder {
     return this.#frame(await this.#enqueue({ type: 'render', key, frame, window: plain }, 'ahead'));
   }
 
+  /** The user now waits for this image: its load, if queued as work ahead, goes first. */
+  promote(key: string): void {
+    const at = this.#ahead.findIndex(
+      (job) => job.request.type === 'load' && job.request.key === key,
+    );
+    if (at >= 0) this.#now.push(...this.#ahead.splice(at, 1));
+  }
+
   /** Drops the work ahead that has not started (its promises resolve null, or reject for loads). */
   cancelAhead(): void {
     for (const job of this.#ahead.splice(0)) job.resolve(null);

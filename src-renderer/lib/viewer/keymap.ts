@@ -325,10 +325,17 @@ export const VIEWER_KEYS: readonly KeyBinding[] = [
   },
 ];
 
-function matches(
-  spec: KeySpec,
-  event: Pick<KeyboardEvent, 'key' | 'code' | 'shiftKey' | 'altKey'>,
-): boolean {
+/** What a key press says (a KeyboardEvent has all of it). */
+export interface KeyPress {
+  key: string;
+  code: string;
+  shiftKey: boolean;
+  altKey: boolean;
+  ctrlKey: boolean;
+  metaKey: boolean;
+}
+
+function matches(spec: KeySpec, event: KeyPress): boolean {
   if ((spec.alt ?? false) !== event.altKey) return false;
   if (spec.code !== undefined)
     return spec.code === event.code && (spec.shift ?? false) === event.shiftKey;
@@ -340,9 +347,7 @@ function matches(
 }
 
 /** The action of a key press (Ctrl/Cmd combinations are left to the system), with the matching key. */
-export function actionFor(
-  event: Pick<KeyboardEvent, 'key' | 'code' | 'shiftKey' | 'altKey' | 'ctrlKey' | 'metaKey'>,
-): ViewerAction | undefined {
+export function actionFor(event: KeyPress): ViewerAction | undefined {
   if (event.ctrlKey || event.metaKey) return undefined;
   return VIEWER_KEYS.find((binding) => binding.keys.some((spec) => matches(spec, event)))?.action;
 }
