@@ -188,6 +188,41 @@ describe('viewer geometry and measurements on a CT phantom (browser mode)', () =
     await screenshotBothThemes(page, 'viewer-measurements');
   });
 
+  it('draws a rectangle ROI (200 HU, SD 0) and a right angle (90°) drawn arm by arm', async () => {
+    const disc = await discOnScreen(page);
+    await page.keyboard.press('b');
+    await drag(
+      page,
+      { x: disc.centreX - 50, y: disc.centreY - 30 },
+      { x: disc.centreX - 20, y: disc.centreY - 10 },
+    );
+    await expect
+      .poll(
+        async () =>
+          (await listedMeasurements(page)).find((m) => m.kind === 'rectangle')?.text ?? '',
+        { timeout: 15_000 },
+      )
+      .toMatch(/Mean 200\.0 HU · SD 0\.0 HU/);
+    // The angle: the first arm dragged from its end to the vertex, then a click at the end of the second.
+    await page.keyboard.press('a');
+    const vertex = { x: disc.centreX - 120, y: disc.centreY + 120 };
+    await drag(page, { x: disc.centreX + 20, y: vertex.y }, vertex);
+    await page.mouse.move(disc.centreX - 120, disc.centreY - 10, { steps: 4 });
+    await page.mouse.click(disc.centreX - 120, disc.centreY - 20);
+    await expect
+      .poll(
+        async () => (await listedMeasurements(page)).find((m) => m.kind === 'angle')?.text ?? '',
+        {
+          timeout: 15_000,
+        },
+      )
+      .toMatch(/°/);
+    const angle = (await listedMeasurements(page)).find((m) => m.kind === 'angle')!;
+    expect(Math.abs(Number(/(\d+\.\d)°/.exec(angle.text)?.[1]) - 90)).toBeLessThanOrEqual(0.5);
+    await page.keyboard.press('w');
+    await screenshotBothThemes(page, 'viewer-measurements-all-kinds');
+  });
+
   it('edits a length by dragging its handle, and deletes the probe with the Delete key', async () => {
     const [across] = await listedMeasurements(page);
     const disc = await discOnScreen(page);
@@ -205,7 +240,7 @@ describe('viewer geometry and measurements on a CT phantom (browser mode)', () =
     await page.keyboard.press('Delete');
     await expect
       .poll(async () => (await listedMeasurements(page)).map((m) => m.kind))
-      .toEqual(['length', 'length', 'ellipse']);
+      .toEqual(['length', 'length', 'ellipse', 'rectangle', 'angle']);
   });
 
   it('exports the measurements as CSV into the data folder (and downloads it)', async () => {
@@ -215,7 +250,7 @@ describe('viewer geometry and measurements on a CT phantom (browser mode)', () =
     const exported = page.getByTestId('viewer-measurements-exported');
     await expect
       .poll(() => exported.innerText())
-      .toMatch(/Saved 3 as .*measurements-\d{8}-\d{6}\.csv/);
+      .toMatch(/Saved 5 as .*measurements-\d{8}-\d{6}\.csv/);
     const names = await readdir(join(app.dataDir, 'exports'));
     expect(names).toEqual([file.suggestedFilename()]);
     const csv = await readFile(join(app.dataDir, 'exports', names[0]!), 'utf8');
@@ -223,10 +258,18 @@ describe('viewer geometry and measurements on a CT phantom (browser mode)', () =
       .replace(/^\uFEFF/, '')
       .trim()
       .split('\r\n');
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(6);
     expect(lines[0]).toMatch(/^Patient name,Patient ID,/);
-    expect(lines.slice(1).map((l) => l.split(',')[9])).toEqual(['length', 'length', 'ellipse']);
-    expect(lines[3]).toContain(',200,0,200,200,');
+    expect(lines.slice(1).map((l) => l.split(',')[9])).toEqual([
+      'length',
+      'length',
+      'ellipse',
+      'rectangle',
+      'angle',
+    ]);
+    expect(lines[3]).toContain(',200,0,200,200,'); // ellipse: mean, SD, min, max
+    expect(lines[4]).toContain(',200,0,200,200,'); // rectangle
+    expect(lines[5]).toMatch(/,angle,,,90(\.\d+)?,/);
     expect(lines[1]).toContain('Phantom^Geometry');
   });
 
@@ -288,12 +331,12 @@ describe('viewer geometry and measurements on a CT phantom (browser mode)', () =
     await page.keyboard.press('m');
     await expect
       .poll(async () => (await listedMeasurements(page)).map((m) => m.kind), { timeout: 15_000 })
-      .toEqual(['length', 'length', 'ellipse']);
+      .toEqual(['length', 'length', 'ellipse', 'rectangle', 'angle']);
     const [across, , ellipse] = await listedMeasurements(page);
     expect(Math.abs((await lengthOf(page, across!.id)) - DIAMETER / 2)).toBeLessThanOrEqual(0.5);
     expect(ellipse!.text).toMatch(/Mean 200\.0 HU · SD 0\.0 HU/);
-    // And drawn on the image: three shapes on the first slice.
-    await expect.poll(() => viewport(page).locator('g[data-measurement-id]').count()).toBe(3);
+    // And drawn on the image: five shapes on the first slice.
+    await expect.poll(() => viewport(page).locator('g[data-measurement-id]').count()).toBe(5);
     await screenshotBothThemes(page, 'viewer-measurements-after-restart');
   });
 });
