@@ -270,6 +270,21 @@ export async function viewerSection(ctx: ViewerSectionContext): Promise<Record<s
           return openMark && paint ? paint.startTime - openMark.startTime : Number.NaN;
         });
         ctx.fig.add(specs.firstImage, 'localbox', run, first);
+        // Scrolling starts once the opening has settled (the thumbnails of the strip are in).
+        await page.waitForFunction(
+          () => {
+            const media = performance
+              .getEntriesByType('resource')
+              .filter((e) => e.name.includes('/media/'));
+            const last = Math.max(
+              0,
+              ...media.map((e) => (e as unknown as { responseEnd: number }).responseEnd),
+            );
+            return performance.now() - last > 600;
+          },
+          undefined,
+          { timeout: 30_000, polling: 100 },
+        );
 
         const scroll = await page.evaluate(async (steps) => {
           performance.clearMarks();

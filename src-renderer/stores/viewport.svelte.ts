@@ -61,10 +61,10 @@ const PAGE = 500;
 const NO_PIXEL_DATA =
   'This object has no pixel data (no Pixel Data element, 7FE0,0010): it holds attributes only, so there is no image to show. Its attributes are under Details (I).';
 /** Slices rendered ahead in the direction of scrolling, and behind it. */
-const AHEAD = 8;
+const AHEAD = 12;
 const BEHIND = 2;
 /** Images fetched at once ahead of the user. */
-const FETCHES = 3;
+const FETCHES = 4;
 
 function instanceOrder(a: ImageItem, b: ImageItem): number {
   const na = Number.parseFloat(a.instanceNumber);
@@ -144,6 +144,9 @@ export class Viewport {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not state the UI reads
   #loading = new Map<number, Promise<DecodedImageInfo>>();
   #aheadFetches = 0;
+  /** Frames being fetched or rendered ahead of the user (by frame-cache key). */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not state the UI reads
+  #ahead = new Set<string>();
   /** Images the user waits for (their loads go before the work ahead). */
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not state the UI reads
   #urgent = new Set<number>();
@@ -305,9 +308,11 @@ export class Viewport {
     if (!loading) {
       loading = (async () => {
         const urls = await this.#urlsOf(imageId);
+        // What the user waits for goes before what is fetched ahead (the browser queues requests per host).
         // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a one-off URL, not state
         const res = await fetch(new URL(urls.dicomUrl, location.href), {
           credentials: 'same-origin',
+          priority: this.#urgent.has(imageId) ? 'high' : 'low',
         });
         if (!res.ok) {
           const text = (await res.text().catch(() => '')).trim();
@@ -486,10 +491,12 @@ export class Viewport {
       if (!image || this.#fallback.has(image.id)) continue;
       const key = this.keyOf(image.id);
       const cacheKey = frameKey(key, frame, window);
-      if (this.#host.frames.has(cacheKey)) continue;
+      // Rendered, or on its way: nothing more to ask (each slice is asked for once, not once per step).
+      if (this.#host.frames.has(cacheKey) || this.#ahead.has(cacheKey)) continue;
       const loaded = this.#loading.has(image.id);
       if (!loaded && this.#aheadFetches >= FETCHES) continue;
       if (!loaded) this.#aheadFetches++;
+      this.#ahead.add(cacheKey);
       void this.#load(image.id, 'ahead')
         .finally(() => {
           if (!loaded) this.#aheadFetches--;
@@ -501,7 +508,8 @@ export class Viewport {
           if (rendered && generation === this.#generation)
             this.#host.frames.set(cacheKey, rendered);
         })
-        .catch(() => undefined);
+        .catch(() => undefined)
+        .finally(() => this.#ahead.delete(cacheKey));
     }
   }
 
