@@ -5,7 +5,9 @@
  *
  *   node out/bench/run.js [--full] [--runs N] [--images N] [--import-files N] [--query-images N]
  *                         [--query-requests N] [--export-mb N] [--render-cold N] [--render-warm N]
- *                         [--only ingest,import,render,export,query,dicom,retrieve] [--out FILE] [--ct FILE] [--keep]
+ *                         [--viewer-slices N] [--viewer-scroll N]
+ *                         [--only ingest,import,render,export,query,dicom,retrieve,viewer] [--out FILE] [--ct FILE]
+ *                         [--keep]
  *                         [--profile DIR]   (V8 CPU profiles of the local box process, for `--cpu-prof` analysis)
  */
 import { execFileSync } from 'node:child_process';
@@ -23,6 +25,7 @@ import { generateSlices, makeTemplate, type Slice, type SliceTemplate } from './
 import { DCMTK_HELP, findDcmtk } from './dcmtk.js';
 import { dicomSection } from './dicom-section.js';
 import { findMovescu, MOVESCU_HELP, retrieveSection } from './retrieve-section.js';
+import { VIEWER_HELP, findChromium, viewerSection } from './viewer-section.js';
 import { closeConnections, pool, request, type HttpResult } from './http.js';
 import { startLocalbox, type LocalboxServer } from './localbox.js';
 import { findOrthanc, ORTHANC_HELP, startOrthanc, type OrthancServer } from './orthanc.js';
@@ -30,7 +33,16 @@ import { memoryOf, sampleRss } from './process.js';
 import { percentile, summarize, type Summary } from './stats.js';
 import { markdownTable, printTable, type Line } from './table.js';
 
-const SECTIONS = ['ingest', 'import', 'render', 'export', 'query', 'dicom', 'retrieve'] as const;
+const SECTIONS = [
+  'ingest',
+  'import',
+  'render',
+  'export',
+  'query',
+  'dicom',
+  'retrieve',
+  'viewer',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `npm run bench -- [options]   (or: node out/bench/run.js [options])
@@ -43,7 +55,9 @@ const USAGE = `npm run bench -- [options]   (or: node out/bench/run.js [options]
   --export-mb N          export set size in MiB (default 100; --full 1024)
   --render-cold N        cold PNG renders per run (default 20)
   --render-warm N        warm PNG renders per run (default 50)
-  --only LIST            sections: ingest,import,render,export,query,dicom,retrieve (default all)
+  --viewer-slices N      slices of the series the viewer opens (default 500)
+  --viewer-scroll N      slices asked for, one per display frame, per scrolling run (default 200)
+  --only LIST            sections: ingest,import,render,export,query,dicom,retrieve,viewer (default all)
   --out FILE             JSON figures (default out/bench/results.json; a .md table is written next to it)
   --ct FILE              the source CT slice (default ../shared/testdata/dicom/pydicom/CT_small.dcm)
   --profile DIR          write V8 CPU profiles of the local box process (--cpu-prof) to DIR
@@ -62,6 +76,8 @@ interface Options {
   queryRequests: number;
   exportMb: number;
   renderCold: number;
+  viewerSlices: number;
+  viewerScroll: number;
   renderWarm: number;
   only: Set<Section>;
   out: string;
@@ -84,6 +100,8 @@ function parseOptions(): Options {
       'export-mb': { type: 'string' },
       'render-cold': { type: 'string' },
       'render-warm': { type: 'string' },
+      'viewer-slices': { type: 'string' },
+      'viewer-scroll': { type: 'string' },
       only: { type: 'string' },
       out: { type: 'string' },
       ct: { type: 'string' },
@@ -121,6 +139,8 @@ function parseOptions(): Options {
     exportMb: int('export-mb', values['export-mb'], full ? 1024 : 100),
     renderCold: int('render-cold', values['render-cold'], 20),
     renderWarm: int('render-warm', values['render-warm'], 50),
+    viewerSlices: int('viewer-slices', values['viewer-slices'], 500, 2),
+    viewerScroll: int('viewer-scroll', values['viewer-scroll'], 200),
     only,
     out: resolve(values.out ?? join(REPO, 'out/bench/results.json')),
     ct: resolve(values.ct ?? join(REPO, '../shared/testdata/dicom/pydicom/CT_small.dcm')),
@@ -1066,6 +1086,29 @@ async function main(): Promise<void> {
           log,
         });
         await stopAll();
+      }
+    }
+    if (opt.only.has('viewer')) {
+      const built =
+        existsSync(join(REPO, 'out/main/start.js')) &&
+        existsSync(join(REPO, 'out/renderer/index.html'));
+      if (!built || !findChromium()) {
+        log(`\n== viewer: skipped\n!! ${VIEWER_HELP}`);
+      } else {
+        log(
+          `\n== viewer: a series of ${opt.viewerSlices} slices in Chromium, ${opt.viewerScroll} slices scrolled per run`,
+        );
+        extra.viewer = await viewerSection({
+          runs: opt.runs,
+          slices: opt.viewerSlices,
+          scrollSteps: opt.viewerScroll,
+          template,
+          repo: REPO,
+          tmp,
+          fig,
+          patientCounter,
+          log,
+        });
       }
     }
   } finally {

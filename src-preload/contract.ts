@@ -333,6 +333,74 @@ export interface ImageInformationItem {
   maximumPixelValue: number;
 }
 
+/** What a viewer measurement measures (issue 11): a distance, an angle, two ROIs, one pixel's value. */
+export const MEASUREMENT_KINDS = ['length', 'angle', 'ellipse', 'rectangle', 'probe'] as const;
+export type MeasurementKind = (typeof MEASUREMENT_KINDS)[number];
+
+/**
+ * A point on an image in its pixel grid: `x` along a row (column direction), `y` down the rows; (0, 0) is the
+ * top-left corner of the first pixel, so the centre of pixel (c, r) is (c + 0.5, r + 0.5).
+ */
+export interface ImagePoint {
+  x: number;
+  y: number;
+}
+
+/** One figure of a measurement, e.g. `{name: 'length', value: 80.1, unit: 'mm'}` or `{name: 'mean', unit: 'HU'}`. */
+export interface MeasurementValue {
+  name: string;
+  value: number;
+  unit: string;
+}
+
+/** What the image is, for the side panel and the CSV (from the browser's rows and the image). */
+export interface MeasurementContext {
+  patientName: string;
+  patientID: string;
+  studyDate: string;
+  studyDescription: string;
+  seriesDescription: string;
+  modality: string;
+  instanceNumber: string;
+  imageId: number;
+}
+
+/**
+ * A measurement on one frame of one image, kept in the app's cache database (never in the DICOM file), keyed by
+ * connection, SOP Instance UID and frame. Points: length 2 (ends), angle 3 (arm, vertex, arm), ellipse and
+ * rectangle 2 (opposite corners of the bounding box), probe 1. `values` are what the viewer computed from the
+ * decoded image when it was drawn or last edited.
+ */
+export interface Measurement {
+  id: string;
+  connectionId: string;
+  sopInstanceUid: string;
+  /** 0-based frame of a multi-frame image; 0 otherwise. */
+  frame: number;
+  kind: MeasurementKind;
+  points: ImagePoint[];
+  values: MeasurementValue[];
+  /** E.g. "uncalibrated: detector spacing" when the mm come from Imager Pixel Spacing. */
+  note?: string;
+  context: MeasurementContext;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type MeasurementDraft = Omit<Measurement, 'createdAt' | 'updatedAt'>;
+
+/**
+ * `measurements.exportCsv`: where the CSV went. Electron: the path picked in the save dialog (`canceled` when the
+ * user closed it). Browser mode: the data folder's `exports/`, and `csv` for the window to download.
+ */
+export interface MeasurementCsvExport {
+  fileName: string;
+  count: number;
+  path?: string;
+  csv?: string;
+  canceled?: boolean;
+}
+
 export interface SeriesDetails {
   source: { sourceType: string; sourceName: string; sourceId: number } | null;
   seriesTypes: { id: number; name: string }[];
@@ -905,6 +973,19 @@ export interface Api {
   'exports.cancel': { args: { exportId: string }; result: ExportJob };
   /** Hides an export from the list for good (also after a reload); a running one keeps running. */
   'exports.dismiss': { args: { exportId: string }; result: void };
+  /** The measurements of these images (all frames), oldest first. */
+  'measurements.list': {
+    args: { connectionId: string; sopInstanceUids: string[] };
+    result: Measurement[];
+  };
+  /** Adds a measurement or replaces the one with its id; answers it as stored. */
+  'measurements.save': { args: MeasurementDraft; result: Measurement };
+  'measurements.remove': { args: { connectionId: string; id: string }; result: void };
+  /** Saves the measurements of these images as CSV through the app's save path (see MeasurementCsvExport). */
+  'measurements.exportCsv': {
+    args: { connectionId: string; sopInstanceUids: string[]; fileName?: string };
+    result: MeasurementCsvExport;
+  };
   'actions.summary': {
     args: { connectionId: string; selection: ActionSelection };
     result: SelectionSummary;
@@ -1272,6 +1353,10 @@ export const CHANNELS = [
   'exports.reveal',
   'exports.cancel',
   'exports.dismiss',
+  'measurements.list',
+  'measurements.save',
+  'measurements.remove',
+  'measurements.exportCsv',
   'actions.summary',
   'actions.delete',
   'actions.describe',

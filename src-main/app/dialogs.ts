@@ -5,12 +5,12 @@ import type { Dialogs } from '../services/exports/export-service.js';
 
 export function electronDialogs(getWindow: () => BrowserWindow | null): Dialogs {
   return {
-    async saveFile(suggestedName) {
+    async saveFile(suggestedName, filter) {
       const options: SaveDialogOptions = {
-        title: 'Save export',
+        title: filter ? 'Save' : 'Save export',
         buttonLabel: 'Save',
         defaultPath: join(app.getPath('downloads'), suggestedName),
-        filters: [{ name: 'Zip archive', extensions: ['zip'] }],
+        filters: [filter ?? { name: 'Zip archive', extensions: ['zip'] }],
         properties: ['createDirectory', 'showOverwriteConfirmation'],
       };
       const window = getWindow();

@@ -33,6 +33,7 @@ import { ImportSessionService } from './import-sessions/import-session-service.j
 import { ExportService, type Dialogs } from './exports/export-service.js';
 import { ImageDetailsService } from './media/image-details.js';
 import { MediaService, type MediaUrlBuilder } from './media/media-service.js';
+import { MeasurementService } from './measurements/measurement-service.js';
 import { loadOrCreateCredentials } from './localbox/credentials.js';
 import type { LocalboxLauncher, RunningLocalbox } from './localbox/launcher.js';
 
@@ -134,6 +135,11 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     downloadUrl: options.downloadUrl,
   });
 
+  const measurements = new MeasurementService(cache, {
+    exportsDir: join(dataDir, 'exports'),
+    dialogs: options.dialogs,
+  });
+
   const actions = new ActionService(connections);
   const importSessions = new ImportSessionService(connections, actions);
   const sending = new SendService(connections);
@@ -194,6 +200,12 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     'exports.reveal': ({ exportId }) => exports.reveal(exportId),
     'exports.cancel': ({ exportId }) => exports.cancel(exportId),
     'exports.dismiss': async ({ exportId }) => exports.dismiss(exportId),
+    'measurements.list': async ({ connectionId, sopInstanceUids }) =>
+      measurements.list(connectionId, sopInstanceUids),
+    'measurements.save': async (draft) => measurements.save(draft),
+    'measurements.remove': async ({ connectionId, id }) => measurements.remove(connectionId, id),
+    'measurements.exportCsv': ({ connectionId, sopInstanceUids, fileName }) =>
+      measurements.exportCsv(connectionId, sopInstanceUids, fileName),
     'actions.summary': ({ connectionId, selection }) => actions.summary(connectionId, selection),
     'actions.delete': ({ connectionId, selection }) => actions.delete(connectionId, selection),
     'actions.describe': ({ connectionId, selection }) => actions.describe(connectionId, selection),

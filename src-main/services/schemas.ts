@@ -4,6 +4,7 @@ import {
   ANONYMIZATION_KEY_ORDER,
   FLAT_SERIES_ORDER,
   IMAGE_ORDER,
+  MEASUREMENT_KINDS,
   type Channel,
 } from '../../src-preload/contract.js';
 
@@ -28,6 +29,56 @@ const draft = {
   user: z.string().trim().min(1).max(200),
   password: z.string().max(1000).optional(),
 };
+
+/** A DICOM UID: digits and dots, at most 64 characters. */
+const uid = z.string().regex(/^[0-9.]{1,64}$/);
+const sopInstanceUids = z.array(uid).max(20_000);
+/** A coordinate in an image's pixel grid (generously bounded: points may lie a little outside the image). */
+const coordinate = z.number().finite().min(-1e6).max(1e6);
+const text = (max: number) => z.string().max(max);
+/** How many points each kind of measurement has. */
+const POINTS: Record<(typeof MEASUREMENT_KINDS)[number], number> = {
+  length: 2,
+  angle: 3,
+  ellipse: 2,
+  rectangle: 2,
+  probe: 1,
+};
+const measurementDraft = z
+  .object({
+    id: z.uuid(),
+    connectionId,
+    sopInstanceUid: uid,
+    frame: z.number().int().min(0).max(1_000_000),
+    kind: z.enum(MEASUREMENT_KINDS),
+    points: z
+      .array(z.object({ x: coordinate, y: coordinate }).strict())
+      .min(1)
+      .max(3),
+    values: z
+      .array(
+        z.object({ name: text(40).min(1), value: z.number().finite(), unit: text(20) }).strict(),
+      )
+      .max(20),
+    note: text(200).optional(),
+    context: z
+      .object({
+        patientName: text(400),
+        patientID: text(200),
+        studyDate: text(40),
+        studyDescription: text(400),
+        seriesDescription: text(400),
+        modality: text(40),
+        instanceNumber: text(40),
+        imageId: id,
+      })
+      .strict(),
+  })
+  .strict()
+  .refine((m) => m.points.length === POINTS[m.kind], {
+    message: 'wrong number of points for this kind of measurement',
+    path: ['points'],
+  });
 
 /** A selection of browser rows (exports and bulk actions). */
 const selection = z
@@ -153,6 +204,19 @@ export const schemas = {
   'exports.reveal': z.object({ exportId: z.string().min(1).max(200) }).strict(),
   'exports.cancel': z.object({ exportId: z.string().min(1).max(200) }).strict(),
   'exports.dismiss': z.object({ exportId: z.string().min(1).max(200) }).strict(),
+  'measurements.list': z.object({ connectionId, sopInstanceUids }).strict(),
+  'measurements.save': measurementDraft,
+  'measurements.remove': z.object({ connectionId, id: z.uuid() }).strict(),
+  'measurements.exportCsv': z
+    .object({
+      connectionId,
+      sopInstanceUids: sopInstanceUids.min(1),
+      fileName: z
+        .string()
+        .regex(/^[\w .()-]{1,120}$/)
+        .optional(),
+    })
+    .strict(),
   'actions.summary': z.object({ connectionId, selection }).strict(),
   'actions.delete': z.object({ connectionId, selection }).strict(),
   'actions.describe': z.object({ connectionId, selection }).strict(),

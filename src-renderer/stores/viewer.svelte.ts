@@ -1,91 +1,97 @@
 /**
- * The viewer's state: the images of one series (in instance-number order), the current image and frame,
- * the window/level, fit/zoom/pan and cine. Frames are decoded in a worker from the DICOM bytes; an image
- * whose syntax cannot be decoded here is shown from the server's PNG rendering instead (`fallback`).
+ * The viewer: a layout of viewports (1 × 1, 1 × 2, 2 × 2), each showing a series (`viewport.svelte.ts`); the
+ * active one, which the keys, the toolbar and the side panels act on; the tool the mouse uses (window/level, pan,
+ * zoom, or a measurement); synchronized scrolling of viewports that share a frame of reference; cine; the
+ * overlays; and the measurements (`measurements.svelte.ts`). One decoding worker and one cache of rendered frames
+ * serve all viewports.
+ *
+ * What the rest of the app used of the single-series viewer (`viewer.step()`, `viewer.index`, …) acts on the
+ * active viewport.
  */
 import type {
   Bridge,
   ImageAttributeItem,
   ImageItem,
-  ImageMediaUrls,
   SeriesDetails,
 } from '../../src-preload/contract.js';
 import { errorMessage } from '../lib/format.js';
 import type { DecodedImageInfo } from '../lib/viewer/decode-protocol.js';
-import { DecodeError, Decoder, type RenderedFrame } from '../lib/viewer/decoder.js';
+import { Decoder } from '../lib/viewer/decoder.js';
+import { FrameCache } from '../lib/viewer/frame-cache.js';
 import type { ViewerContext } from '../lib/viewer/overlay.js';
-import { FIT, ZOOM_STEP, pan, zoomAt, type Size, type View } from '../lib/viewer/transform.js';
-import {
-  WINDOW_PRESETS,
-  defaultWindow,
-  dragSensitivity,
-  dragWindow,
-  rangeWindow,
-  windowBounds,
-  type VoiWindow,
-} from '../lib/viewer/window-level.js';
+import { MARKS, mark } from '../lib/viewer/perf.js';
+import type { SeriesDrop } from '../lib/viewer/series-drop.js';
+import type { Size, View } from '../lib/viewer/transform.js';
+import { WINDOW_PRESETS, type VoiWindow } from '../lib/viewer/window-level.js';
+import { MeasurementsStore } from './measurements.svelte.js';
+import { Viewport, type ViewerFrame, type ViewerStatus } from './viewport.svelte.js';
 
-export type ViewerFrame = RenderedFrame | ImageBitmap;
-/** `nopixels`: the current object has no Pixel Data (e.g. a header-only object); its attributes still show. */
-export type ViewerStatus = 'idle' | 'loading' | 'ready' | 'fallback' | 'nopixels' | 'error';
+export type { ViewerFrame, ViewerStatus } from './viewport.svelte.js';
 
-const PAGE = 500;
-const NO_PIXEL_DATA =
-  'This object has no pixel data (no Pixel Data element, 7FE0,0010): it holds attributes only, so there is no image to show. Its attributes are under Details (I).';
-const PREFETCH = 2;
+export const LAYOUTS = ['1x1', '1x2', '2x2'] as const;
+export type Layout = (typeof LAYOUTS)[number];
+export const LAYOUT_CELLS: Record<Layout, number> = { '1x1': 1, '1x2': 2, '2x2': 4 };
 
-function instanceOrder(a: ImageItem, b: ImageItem): number {
-  const na = Number.parseFloat(a.instanceNumber);
-  const nb = Number.parseFloat(b.instanceNumber);
-  if (Number.isFinite(na) && Number.isFinite(nb) && na !== nb) return na - nb;
-  return a.id - b.id;
-}
+export const TOOLS = [
+  'window',
+  'pan',
+  'zoom',
+  'length',
+  'angle',
+  'ellipse',
+  'rectangle',
+  'probe',
+] as const;
+export type Tool = (typeof TOOLS)[number];
+export const MEASUREMENT_TOOLS: readonly Tool[] = [
+  'length',
+  'angle',
+  'ellipse',
+  'rectangle',
+  'probe',
+];
 
 export class ViewerStore {
   isOpen = $state(false);
-  connectionId = $state<string | null>(null);
-  seriesId = $state<number | null>(null);
-  title = $state('');
-  /** Patient, study and series values for the overlay (from the browser's rows). */
-  context = $state.raw<ViewerContext | null>(null);
-  images = $state.raw<ImageItem[]>([]);
-  index = $state(0);
-  frame = $state(0);
-  frames = $state(1);
-  info = $state.raw<DecodedImageInfo | null>(null);
-  window = $state<VoiWindow | null>(null);
-  view = $state<View>(FIT);
-  viewport = $state<Size>({ width: 1, height: 1 });
+  layout = $state<Layout>('1x1');
+  activeSlot = $state(0);
+  tool = $state<Tool>('window');
+  overlays = $state(true);
+  sync = $state(true);
+  helpOpen = $state(false);
+  measurementsOpen = $state(false);
+  /** Browse stays visible above the viewer, so series can be dragged from it into viewports. */
+  browseBeside = $state(false);
   playing = $state(false);
   fps = $state(10);
-  status = $state<ViewerStatus>('idle');
-  message = $state('');
-  current = $state.raw<ViewerFrame | null>(null);
   detailsOpen = $state(false);
   /** The thumbnail strip under the image (Slicebox's Display tab), shown for series of 2+ images. */
   thumbnailsOpen = $state(true);
   attributes = $state.raw<ImageAttributeItem[] | null>(null);
   attributesFor = $state<number | null>(null);
   attributesError = $state('');
-  series = $state.raw<SeriesDetails | null>(null);
 
-  image = $derived(this.images[this.index] ?? null);
+  readonly viewports: Viewport[];
+  readonly measurements: MeasurementsStore;
 
   #bridge: Bridge;
   #decoder: Decoder | null = null;
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not state the UI reads
-  #urls = new Map<number, Promise<ImageMediaUrls>>();
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not state the UI reads
-  #fallback = new Set<number>();
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not state the UI reads
-  #framesOf = new Map<number, number>();
-  #generation = 0;
+  #frames = new FrameCache(64);
   #cine: ReturnType<typeof setInterval> | null = null;
-  #wantLastFrame = false;
-  #fallbackReason = '';
 
   constructor(bridge: Bridge) {
     this.#bridge = bridge;
+    this.measurements = new MeasurementsStore(bridge);
+    const host = {
+      bridge,
+      decoder: () => this.decoder,
+      frames: this.#frames,
+      went: (viewport: Viewport) => {
+        if (viewport === this.active && this.detailsOpen) void this.loadAttributes();
+      },
+      moved: (viewport: Viewport) => this.#moved(viewport),
+    };
+    this.viewports = [0, 1, 2, 3].map((slot) => new Viewport(slot, host));
   }
 
   get decoder(): Decoder {
@@ -93,7 +99,18 @@ export class ViewerStore {
     return this.#decoder;
   }
 
-  /** Opens the series, at `imageId` if given (else its first image). */
+  /** The viewports of the layout, in reading order. */
+  get visible(): Viewport[] {
+    return this.viewports.slice(0, LAYOUT_CELLS[this.layout]);
+  }
+
+  get active(): Viewport {
+    return this.viewports[this.activeSlot] ?? this.viewports[0]!;
+  }
+
+  // ── opening ─────────────────────────────────────────────────────────────────
+
+  /** Opens the series in the active viewport, at `imageId` if given (else its first image). */
   async openSeries(
     connectionId: string,
     seriesId: number,
@@ -101,70 +118,46 @@ export class ViewerStore {
     imageId?: number | null,
     context: ViewerContext | null = null,
   ): Promise<void> {
-    const generation = ++this.#generation;
-    this.stop();
-    this.isOpen = true;
-    this.connectionId = connectionId;
-    this.seriesId = seriesId;
-    this.title = title;
-    this.context = context;
-    this.images = [];
-    this.index = 0;
-    this.frame = 0;
-    this.frames = 1;
-    this.window = null;
-    this.view = FIT;
-    this.current = null;
-    this.info = null;
-    this.series = null;
+    if (!this.isOpen) {
+      this.isOpen = true;
+      this.activeSlot = 0;
+    }
+    await this.openIn(this.activeSlot, { connectionId, seriesId, title, imageId, context });
+  }
+
+  /** Opens a series in viewport `slot` (a drop, or the active one), which becomes the active one. */
+  async openIn(slot: number, drop: SeriesDrop): Promise<void> {
+    const viewport = this.viewports[slot];
+    if (!viewport) return;
+    if (slot === this.activeSlot) this.stop();
+    // The worker starts loading now, while the series' image list is read.
+    this.#decoder ??= new Decoder();
+    this.activeSlot = slot;
     this.attributes = null;
     this.attributesFor = null;
-    this.#urls.clear();
-    this.#fallback.clear();
-    this.#framesOf.clear();
-    this.status = 'loading';
-    this.message = 'Loading the series…';
-    try {
-      const all: ImageItem[] = [];
-      for (let start = 0; ; start += PAGE) {
-        const page = await this.#bridge.invoke('browse.images', {
-          connectionId,
-          seriesId,
-          startIndex: start,
-          count: PAGE,
-        });
-        all.push(...page.items);
-        if (!page.hasMore) break;
-      }
-      if (generation !== this.#generation) return;
-      all.sort(instanceOrder);
-      this.images = all;
-      const at = imageId == null ? 0 : all.findIndex((i) => i.id === imageId);
-      this.index = Math.max(0, at);
-      if (all.length === 0) {
-        this.status = 'error';
-        this.message = 'This series has no images.';
-        return;
-      }
-      void this.#bridge
-        .invoke('series.details', { connectionId, seriesId })
-        .then((details) => {
-          if (generation === this.#generation) this.series = details;
-        })
-        .catch(() => undefined);
-      await this.#show();
-    } catch (error) {
-      if (generation !== this.#generation) return;
-      this.status = 'error';
-      this.message = errorMessage(error);
-    }
+    this.measurements.exported = null;
+    mark(MARKS.open, { slot, seriesId: drop.seriesId });
+    await viewport.openSeries(
+      drop.connectionId,
+      drop.seriesId,
+      drop.title,
+      drop.imageId,
+      drop.context,
+    );
+    if (viewport.seriesId !== drop.seriesId) return;
+    void this.measurements.load(
+      drop.connectionId,
+      viewport.images.map((i) => i.sopInstanceUID),
+    );
+    if (this.detailsOpen && slot === this.activeSlot) void this.loadAttributes();
   }
 
   close(): void {
-    this.#generation++;
     this.stop();
     this.isOpen = false;
-    this.current = null;
+    this.helpOpen = false;
+    for (const viewport of this.viewports) viewport.detach();
+    this.#frames.clear();
   }
 
   dispose(): void {
@@ -173,261 +166,186 @@ export class ViewerStore {
     this.#decoder = null;
   }
 
-  #urlsOf(imageId: number): Promise<ImageMediaUrls> {
-    let urls = this.#urls.get(imageId);
-    if (!urls) {
-      urls = this.#bridge.invoke('media.imageUrls', {
-        connectionId: this.connectionId ?? '',
-        imageId,
-      });
-      urls.catch(() => this.#urls.delete(imageId));
-      this.#urls.set(imageId, urls);
-    }
-    return urls;
+  // ── layout and the active viewport ──────────────────────────────────────────
+
+  setLayout(layout: Layout): void {
+    this.layout = layout;
+    if (this.activeSlot >= LAYOUT_CELLS[layout]) this.activeSlot = 0;
   }
 
-  /**
-   * A small rendering of an image's first frame by the server (`/png?imageheight=`), for the thumbnail
-   * strip; the server windows it by its own default.
-   */
-  async thumbnailUrl(imageId: number, height: number): Promise<string> {
-    return (await this.#pngUrl(imageId, { framenumber: 1, imageheight: height })).href;
+  activate(slot: number): void {
+    if (slot < 0 || slot >= LAYOUT_CELLS[this.layout] || slot === this.activeSlot) return;
+    this.stop();
+    this.activeSlot = slot;
+    this.attributes = null;
+    this.attributesFor = null;
+    if (this.detailsOpen) void this.loadAttributes();
   }
 
-  /** The server's PNG of an image with Slicebox's query parameters (`framenumber` is 1-based). */
-  async #pngUrl(imageId: number, params: Record<string, number>): Promise<URL> {
-    const urls = await this.#urlsOf(imageId);
-    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a one-off URL, not state
-    const url = new URL(urls.pngUrl, location.href);
-    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, String(value));
-    return url;
+  /** Next (or previous, `delta` −1) viewport of the layout. */
+  cycleViewport(delta: number): void {
+    const cells = LAYOUT_CELLS[this.layout];
+    this.activate((((this.activeSlot + delta) % cells) + cells) % cells);
   }
 
+  setTool(tool: Tool): void {
+    this.tool = tool;
+  }
+
+  toggleOverlays(): void {
+    this.overlays = !this.overlays;
+  }
+
+  toggleSync(): void {
+    this.sync = !this.sync;
+    if (this.sync) this.#moved(this.active);
+  }
+
+  toggleHelp(): void {
+    this.helpOpen = !this.helpOpen;
+  }
+
+  toggleMeasurements(): void {
+    this.measurementsOpen = !this.measurementsOpen;
+  }
+
+  toggleBrowseBeside(): void {
+    this.browseBeside = !this.browseBeside;
+  }
+
+  /** The viewports whose slices follow `viewport` (sync on, same frame of reference). */
+  #followers(viewport: Viewport): Viewport[] {
+    const frameOfReference = viewport.frameOfReference;
+    if (!this.sync || !frameOfReference) return [];
+    return this.visible.filter((v) => v !== viewport && v.frameOfReference === frameOfReference);
+  }
+
+  #moved(viewport: Viewport): void {
+    const centre = viewport.centre;
+    const frameOfReference = viewport.frameOfReference;
+    if (!centre || !frameOfReference) return;
+    for (const follower of this.#followers(viewport))
+      void follower.syncTo(centre, frameOfReference);
+  }
+
+  // ── the active viewport, as the single-series viewer was ─────────────────────
+  get connectionId(): string | null {
+    return this.active.connectionId;
+  }
+  get seriesId(): number | null {
+    return this.active.seriesId;
+  }
+  get title(): string {
+    return this.active.title;
+  }
+  get context(): ViewerContext | null {
+    return this.active.context;
+  }
+  get images(): ImageItem[] {
+    return this.active.images;
+  }
+  get index(): number {
+    return this.active.index;
+  }
+  get frame(): number {
+    return this.active.frame;
+  }
+  get frames(): number {
+    return this.active.frames;
+  }
+  get info(): DecodedImageInfo | null {
+    return this.active.info;
+  }
+  get window(): VoiWindow | null {
+    return this.active.window;
+  }
+  get view(): View {
+    return this.active.view;
+  }
+  get viewport(): Size {
+    return this.active.size;
+  }
+  get status(): ViewerStatus {
+    return this.active.status;
+  }
+  get message(): string {
+    return this.active.message;
+  }
+  get current(): ViewerFrame | null {
+    return this.active.current;
+  }
+  get series(): SeriesDetails | null {
+    return this.active.series;
+  }
+  set series(details: SeriesDetails | null) {
+    this.active.series = details;
+  }
+  get image(): ImageItem | null {
+    return this.active.image;
+  }
+  get position(): string {
+    return this.active.position;
+  }
+  get isGreyscale(): boolean {
+    return this.active.isGreyscale;
+  }
+  get imageSize(): Size {
+    return this.active.imageSize;
+  }
+
+  thumbnailUrl(imageId: number, height: number): Promise<string> {
+    return this.active.thumbnailUrl(imageId, height);
+  }
   toggleThumbnails(): void {
     this.thumbnailsOpen = !this.thumbnailsOpen;
   }
-
-  #key(imageId: number): string {
-    return `${this.connectionId}/${imageId}`;
-  }
-
-  /** Loads (decodes) the current image if needed and renders the current frame under the window. */
-  async #show(): Promise<void> {
-    const image = this.image;
-    if (!image) return;
-    const generation = this.#generation;
-    try {
-      if (this.#fallback.has(image.id)) {
-        await this.#showPng(image.id, generation);
-        return;
-      }
-      const urls = await this.#urlsOf(image.id);
-      const info = await this.decoder.load(this.#key(image.id), urls.dicomUrl);
-      if (generation !== this.#generation || this.image?.id !== image.id) return;
-      this.info = info;
-      this.frames = info.frames;
-      this.#framesOf.set(image.id, info.frames);
-      if (this.#wantLastFrame) this.frame = info.frames - 1;
-      this.#wantLastFrame = false;
-      this.frame = Math.min(this.frame, info.frames - 1);
-      if (this.window === null && info.range) {
-        this.window = defaultWindow(info.fileWindow, info.range);
-      }
-      const rendered = await this.decoder.render(
-        this.#key(image.id),
-        this.frame,
-        this.window ?? undefined,
-      );
-      if (rendered === null || generation !== this.#generation) return;
-      if (this.image?.id !== image.id) return;
-      this.current = rendered;
-      this.status = 'ready';
-      this.message = '';
-      this.#prefetch();
-    } catch (error) {
-      if (generation !== this.#generation) return;
-      if (error instanceof DecodeError && error.noPixelData) {
-        if (this.image?.id !== image.id) return;
-        // Nothing to draw, and no server rendering either: say what this is, not "could not render".
-        this.current = null;
-        this.info = null;
-        this.frames = 1;
-        this.#framesOf.set(image.id, 1);
-        this.status = 'nopixels';
-        this.message = NO_PIXEL_DATA;
-        return;
-      }
-      if (error instanceof DecodeError && error.decodeFailed) {
-        this.#fallback.add(image.id);
-        this.#fallbackReason = error.message;
-        await this.#showPng(image.id, generation);
-        return;
-      }
-      this.status = 'error';
-      this.message = errorMessage(error);
-    }
-  }
-
-  /** The server's rendering: used when the transfer syntax cannot be decoded in the renderer. */
-  async #showPng(imageId: number, generation: number): Promise<void> {
-    const url = await this.#pngUrl(imageId, {
-      framenumber: this.frame + 1,
-      ...(this.window ? windowBounds(this.window) : {}),
-    });
-    try {
-      const res = await fetch(url);
-      if (!res.ok) throw new Error(`The server could not render this image (HTTP ${res.status})`);
-      const bitmap = await createImageBitmap(await res.blob());
-      if (generation !== this.#generation || this.image?.id !== imageId) {
-        bitmap.close();
-        return;
-      }
-      this.current = bitmap;
-      this.status = 'fallback';
-      this.message = `Shown as rendered by the server: not decoded here (${this.#fallbackReason}).`;
-    } catch (error) {
-      if (generation !== this.#generation) return;
-      this.status = 'error';
-      this.message = errorMessage(error);
-    }
-  }
-
-  #prefetch(): void {
-    for (let d = 1; d <= PREFETCH; d++) {
-      for (const i of [this.index + d, this.index - d]) {
-        const image = this.images[i];
-        if (!image || this.#fallback.has(image.id)) continue;
-        void this.#urlsOf(image.id)
-          .then((urls) => this.decoder.load(this.#key(image.id), urls.dicomUrl))
-          .then((info) => this.#framesOf.set(image.id, info.frames))
-          .catch(() => undefined);
-      }
-    }
-  }
-
-  /** One step through the stack: frames of a multi-frame image first, then the next image. */
   step(delta: number): void {
-    if (this.images.length === 0) return;
-    let { index, frame } = this;
-    let remaining = delta;
-    while (remaining > 0) {
-      if (frame < this.frames - 1) frame++;
-      else if (index < this.images.length - 1) {
-        index++;
-        frame = 0;
-      } else break;
-      remaining--;
-      if (index !== this.index) break;
-    }
-    while (remaining < 0) {
-      if (frame > 0) frame--;
-      else if (index > 0) {
-        index--;
-        const known = this.#framesOf.get(this.images[index]?.id ?? -1);
-        frame = known ? known - 1 : 0;
-        this.#wantLastFrame = known === undefined;
-      } else break;
-      remaining++;
-      if (index !== this.index) break;
-    }
-    this.goTo(index, frame);
+    this.active.step(delta);
   }
-
   goTo(index: number, frame = 0): void {
-    const clamped = Math.min(Math.max(0, index), this.images.length - 1);
-    if (clamped === this.index && frame === this.frame) return;
-    if (clamped !== this.index) {
-      this.frames = this.#framesOf.get(this.images[clamped]?.id ?? -1) ?? 1;
-    }
-    this.index = clamped;
-    this.frame = Math.min(Math.max(0, frame), Math.max(0, this.frames - 1));
-    if (this.detailsOpen) void this.loadAttributes();
-    void this.#show();
+    this.active.goTo(index, frame);
   }
-
   first(): void {
-    this.goTo(0, 0);
+    this.active.first();
   }
-
   last(): void {
-    this.#wantLastFrame = true;
-    this.goTo(this.images.length - 1, Number.MAX_SAFE_INTEGER);
+    this.active.last();
   }
-
-  /** The position in the whole stack, for the slider and the label. */
-  get position(): string {
-    const image = `Image ${this.index + 1} / ${this.images.length}`;
-    return this.frames > 1 ? `${image} · Frame ${this.frame + 1} / ${this.frames}` : image;
-  }
-
-  // ── window / level ──────────────────────────────────────────────────────────
-  get isGreyscale(): boolean {
-    return this.info?.range !== undefined;
-  }
-
   setWindow(window: VoiWindow): void {
-    if (!this.isGreyscale && !this.#fallback.has(this.image?.id ?? -1)) return;
-    this.window = window;
-    void this.#show();
+    this.active.setWindow(window);
   }
-
-  /** Window during a drag of (dx, dy) pixels from `start`. */
   dragTo(start: VoiWindow, dx: number, dy: number): void {
-    const range = this.info?.range ?? {
-      min: start.center - start.width / 2,
-      max: start.center + start.width / 2,
-    };
-    this.setWindow(dragWindow(start, dx, dy, dragSensitivity(range)));
+    this.active.dragTo(start, dx, dy);
   }
-
   preset(key: string): boolean {
     const preset = WINDOW_PRESETS.find((p) => p.key === key);
     if (!preset) return false;
-    this.setWindow({ center: preset.center, width: preset.width });
+    this.active.setWindow({ center: preset.center, width: preset.width });
     return true;
   }
-
-  /** The image's own default window (file window if usable, else min/max). */
   defaultWindow(): void {
-    const info = this.info;
-    if (info?.range) this.setWindow(defaultWindow(info.fileWindow, info.range));
+    this.active.defaultWindow();
   }
-
-  /** Full value range. */
   fullRange(): void {
-    if (this.info?.range) this.setWindow(rangeWindow(this.info.range));
+    this.active.fullRange();
   }
-
-  // ── fit / zoom / pan ────────────────────────────────────────────────────────
-  get imageSize(): Size {
-    const c = this.current;
-    return c ? { width: c.width, height: c.height } : { width: 1, height: 1 };
-  }
-
   zoomBy(factor: number, anchor?: { x: number; y: number }): void {
-    this.view = zoomAt(this.imageSize, this.viewport, this.view, this.view.zoom * factor, anchor);
+    this.active.zoomBy(factor, anchor);
   }
-
   zoomIn(): void {
-    this.zoomBy(ZOOM_STEP);
+    this.active.zoomIn();
   }
-
   zoomOut(): void {
-    this.zoomBy(1 / ZOOM_STEP);
+    this.active.zoomOut();
   }
-
   fit(): void {
-    this.view = FIT;
+    this.active.fit();
   }
-
   panBy(dx: number, dy: number): void {
-    this.view = pan(this.view, dx, dy);
+    this.active.panBy(dx, dy);
   }
-
-  /** R: fit, default window, first frame of the current image. */
   reset(): void {
-    this.view = FIT;
-    this.defaultWindow();
+    this.active.reset();
   }
 
   // ── cine ────────────────────────────────────────────────────────────────────
@@ -435,9 +353,10 @@ export class ViewerStore {
     if (this.#cine) return;
     this.playing = true;
     this.#cine = setInterval(() => {
-      const atEnd = this.index >= this.images.length - 1 && this.frame >= this.frames - 1;
-      if (atEnd) this.goTo(0, 0);
-      else this.step(1);
+      const v = this.active;
+      const atEnd = v.index >= v.images.length - 1 && v.frame >= v.frames - 1;
+      if (atEnd) v.goTo(0, 0);
+      else v.step(1);
     }, 1000 / this.fps);
   }
 
@@ -468,12 +387,13 @@ export class ViewerStore {
 
   async loadAttributes(): Promise<void> {
     const image = this.image;
-    if (!image || !this.connectionId || this.attributesFor === image.id) return;
+    const connectionId = this.connectionId;
+    if (!image || !connectionId || this.attributesFor === image.id) return;
     this.attributesFor = image.id;
     this.attributesError = '';
     try {
       const rows = await this.#bridge.invoke('images.attributes', {
-        connectionId: this.connectionId,
+        connectionId,
         imageId: image.id,
       });
       if (this.attributesFor === image.id) this.attributes = rows;

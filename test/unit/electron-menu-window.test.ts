@@ -604,6 +604,16 @@ describe('electronDialogs', () => {
     expect(fake.app.getPath).toHaveBeenCalledWith('downloads');
   });
 
+  it('asks where to save another kind of file (the measurements CSV) with its own filter', async () => {
+    const dialogs = electronDialogs(() => window as never);
+    await dialogs.saveFile('lengths.csv', { name: 'CSV', extensions: ['csv'] });
+    const [, options] = fake.dialog.showSaveDialog.mock.calls[0] ?? [];
+    expect(options as SaveDialogOptions).toMatchObject({
+      defaultPath: join('/home/u/downloads', 'lengths.csv'),
+      filters: [{ name: 'CSV', extensions: ['csv'] }],
+    });
+  });
+
   it('works without a window, and answers undefined when cancelled', async () => {
     const dialogs = electronDialogs(() => null);
     fake.dialog.showSaveDialog.mockResolvedValueOnce({ canceled: true, filePath: '' });

@@ -23,8 +23,11 @@ import { resolveImageIds } from '../selection/resolve-images.js';
 
 /** Native dialogs and the file manager: implemented by the Electron shell (src-main/app/dialogs.ts). */
 export interface Dialogs {
-  /** Asks where to save a file; undefined when the user cancels. */
-  saveFile(suggestedName: string): Promise<string | undefined>;
+  /** Asks where to save a file (a zip unless `filter` says otherwise); undefined when the user cancels. */
+  saveFile(
+    suggestedName: string,
+    filter?: { name: string; extensions: string[] },
+  ): Promise<string | undefined>;
   /** Shows the file in the system's file manager. */
   revealFile(path: string): void | Promise<void>;
 }

@@ -1,14 +1,24 @@
 /**
- * The viewer's side of the decoding worker: promise-based load/render calls. Renders are coalesced: while
- * one is running for the viewer, only the newest pending request is kept (dragging the window sends many).
+ * The viewer's side of the decoding worker: promise-based calls, scheduled so that what the user waits for goes
+ * first. One job is with the worker at a time; the next is picked in this order: loads, statistics and probes
+ * (`now`), then the display renders of each viewport (a *lane*: while one waits, a newer render of the same lane
+ * replaces it, which then resolves null — dragging the window sends many), then work ahead of the user (prefetch
+ * loads and renders of the next slices, dropped by `cancelAhead()` when the user jumps elsewhere).
  */
+import type { ImagePoint } from '../../../src-preload/contract.js';
 import type { DecodedImageInfo, WorkerReply, WorkerRequest } from './decode-protocol.js';
-import type { VoiWindow } from './window-level.js';
+import type { RoiShape, RoiStats } from './measure.js';
+import { MARKS, mark } from './perf.js';
+import type { ValueRange, VoiWindow } from './window-level.js';
 
 export interface RenderedFrame {
   width: number;
   height: number;
-  pixels: Uint8ClampedArray<ArrayBuffer>;
+  bitmap: ImageBitmap;
+  window?: VoiWindow;
+  range?: ValueRange;
+  decodeMs: number;
+  renderMs: number;
 }
 
 export class DecodeError extends Error {
@@ -18,99 +28,188 @@ export class DecodeError extends Error {
     readonly decodeFailed: boolean,
     /** True when the dataset has no Pixel Data at all (nothing to show; the server cannot render it). */
     readonly noPixelData = false,
+    /** True when the worker no longer holds the image: load it again. */
+    readonly notLoaded = false,
   ) {
     super(message);
     this.name = 'DecodeError';
   }
 }
 
-type Pending = { resolve: (reply: WorkerReply) => void };
+type Request = WorkerRequest extends infer R
+  ? R extends { id: number }
+    ? Omit<R, 'id'>
+    : never
+  : never;
+
+interface Job {
+  request: Request;
+  transfer: Transferable[];
+  resolve: (reply: WorkerReply | null) => void;
+}
+
+export type Priority = 'now' | 'ahead';
+
+function failure(reply: Extract<WorkerReply, { type: 'error' }>): DecodeError {
+  return new DecodeError(
+    reply.message,
+    reply.decodeFailed,
+    reply.noPixelData === true,
+    reply.notLoaded === true,
+  );
+}
 
 export class Decoder {
   #worker: Worker;
   #next = 1;
-  #pending = new Map<number, Pending>();
-  #busy = false;
-  #queued: {
-    args: { key: string; frame: number; window?: VoiWindow };
-    resolve: (frame: RenderedFrame | null) => void;
-    reject: (error: unknown) => void;
-  } | null = null;
+  #inFlight: { id: number; job: Job } | null = null;
+  #now: Job[] = [];
+  #lanes = new Map<string, Job>();
+  #ahead: Job[] = [];
+  #disposed = false;
 
   constructor(
     worker: Worker = new Worker(new URL('./decode.worker.ts', import.meta.url), { type: 'module' }),
   ) {
     this.#worker = worker;
     this.#worker.onmessage = (event: MessageEvent<WorkerReply>) => {
-      const pending = this.#pending.get(event.data.id);
-      if (!pending) return;
-      this.#pending.delete(event.data.id);
-      pending.resolve(event.data);
+      const current = this.#inFlight;
+      if (!current || current.id !== event.data.id) return;
+      this.#inFlight = null;
+      current.job.resolve(event.data);
+      this.#pump();
     };
   }
 
-  #call(request: WorkerRequest): Promise<WorkerReply> {
-    return new Promise((resolve) => {
-      if (request.type !== 'forget') this.#pending.set(request.id, { resolve });
-      this.#worker.postMessage(request);
+  #enqueue(request: Request, priority: Priority | { lane: string }, transfer: Transferable[] = []) {
+    return new Promise<WorkerReply | null>((resolve) => {
+      if (this.#disposed) {
+        resolve({ type: 'error', id: 0, message: 'Viewer closed', decodeFailed: false });
+        return;
+      }
+      const job: Job = { request, transfer, resolve };
+      if (priority === 'now') this.#now.push(job);
+      else if (priority === 'ahead') this.#ahead.push(job);
+      else {
+        this.#lanes.get(priority.lane)?.resolve(null);
+        this.#lanes.set(priority.lane, job);
+      }
+      this.#pump();
     });
   }
 
-  async load(key: string, url: string): Promise<DecodedImageInfo> {
-    const absolute = new URL(url, location.href).href;
-    const reply = await this.#call({ type: 'load', id: this.#next++, key, url: absolute });
-    if (reply.type === 'error')
-      throw new DecodeError(reply.message, reply.decodeFailed, reply.noPixelData === true);
-    if (reply.type !== 'loaded') throw new Error('Unexpected reply');
+  #pump(): void {
+    if (this.#inFlight || this.#disposed) return;
+    let job = this.#now.shift();
+    if (!job) {
+      const lane = this.#lanes.keys().next();
+      if (!lane.done) {
+        job = this.#lanes.get(lane.value);
+        this.#lanes.delete(lane.value);
+      }
+    }
+    job ??= this.#ahead.shift();
+    if (!job) return;
+    const id = this.#next++;
+    this.#inFlight = { id, job };
+    this.#worker.postMessage({ ...job.request, id } as WorkerRequest, job.transfer);
+  }
+
+  /** Parses an image's bytes (transferred to the worker: `bytes` is unusable afterwards). */
+  async load(
+    key: string,
+    bytes: ArrayBuffer,
+    priority: Priority = 'now',
+  ): Promise<DecodedImageInfo> {
+    const reply = await this.#enqueue({ type: 'load', key, bytes }, priority, [bytes]);
+    if (reply?.type === 'error') throw failure(reply);
+    if (reply?.type !== 'loaded') throw new DecodeError('Load dropped', false);
+    mark(MARKS.parse, { ms: reply.info.parseMs });
     return reply.info;
   }
 
-  async #render(key: string, frame: number, window?: VoiWindow): Promise<RenderedFrame> {
+  #frame(reply: WorkerReply | null): RenderedFrame | null {
+    if (reply === null) return null;
+    if (reply.type === 'error') throw failure(reply);
+    if (reply.type !== 'rendered') throw new Error('Unexpected reply');
+    const { width, height, bitmap, window, range, decodeMs, renderMs } = reply;
+    mark(MARKS.render, { decodeMs, renderMs });
+    return { width, height, bitmap, window, range, decodeMs, renderMs };
+  }
+
+  /** A frame for display in `lane` (one per viewport); null when a newer render of the lane replaced it. */
+  async render(
+    key: string,
+    frame: number,
+    window: VoiWindow | undefined,
+    lane: string,
+  ): Promise<RenderedFrame | null> {
     // A plain copy: the caller's window may be a reactive proxy, which cannot be cloned to a worker.
     const plain = window ? { center: window.center, width: window.width } : undefined;
-    const reply = await this.#call({ type: 'render', id: this.#next++, key, frame, window: plain });
-    if (reply.type === 'error') throw new DecodeError(reply.message, reply.decodeFailed);
-    if (reply.type !== 'rendered') throw new Error('Unexpected reply');
-    return {
-      width: reply.width,
-      height: reply.height,
-      pixels: new Uint8ClampedArray(reply.pixels),
+    return this.#frame(
+      await this.#enqueue({ type: 'render', key, frame, window: plain }, { lane }),
+    );
+  }
+
+  /** A frame rendered ahead of the user; null when `cancelAhead()` dropped it. */
+  async prerender(key: string, frame: number, window: VoiWindow): Promise<RenderedFrame | null> {
+    const plain = { center: window.center, width: window.width };
+    return this.#frame(await this.#enqueue({ type: 'render', key, frame, window: plain }, 'ahead'));
+  }
+
+  /** The user now waits for this image: its load, if queued as work ahead, goes first. */
+  promote(key: string): void {
+    const at = this.#ahead.findIndex(
+      (job) => job.request.type === 'load' && job.request.key === key,
+    );
+    if (at >= 0) this.#now.push(...this.#ahead.splice(at, 1));
+  }
+
+  /** Drops the work ahead that has not started (its promises resolve null, or reject for loads). */
+  cancelAhead(): void {
+    for (const job of this.#ahead.splice(0)) job.resolve(null);
+  }
+
+  async stats(key: string, frame: number, shape: RoiShape): Promise<RoiStats | null> {
+    const plain: RoiShape = {
+      kind: shape.kind,
+      points: [
+        { x: shape.points[0].x, y: shape.points[0].y },
+        { x: shape.points[1].x, y: shape.points[1].y },
+      ],
     };
+    const reply = await this.#enqueue({ type: 'stats', key, frame, shape: plain }, 'now');
+    if (reply?.type === 'error') throw failure(reply);
+    return reply?.type === 'stats' ? reply.stats : null;
   }
 
-  /**
-   * Renders a frame; if another render is running, this one waits and replaces any request waiting before
-   * it (which then resolves null: superseded).
-   */
-  render(key: string, frame: number, window?: VoiWindow): Promise<RenderedFrame | null> {
-    return new Promise((resolve, reject) => {
-      this.#queued?.resolve(null);
-      this.#queued = { args: { key, frame, window }, resolve, reject };
-      void this.#drain();
-    });
-  }
-
-  async #drain(): Promise<void> {
-    if (this.#busy) return;
-    while (this.#queued) {
-      const job = this.#queued;
-      this.#queued = null;
-      this.#busy = true;
-      try {
-        job.resolve(await this.#render(job.args.key, job.args.frame, job.args.window));
-      } catch (error) {
-        job.reject(error);
-      } finally {
-        this.#busy = false;
-      }
-    }
+  async probe(
+    key: string,
+    frame: number,
+    point: ImagePoint,
+  ): Promise<{ value: number | null; rgb?: [number, number, number] }> {
+    const reply = await this.#enqueue(
+      { type: 'probe', key, frame, point: { x: point.x, y: point.y } },
+      'now',
+    );
+    if (reply?.type === 'error') throw failure(reply);
+    return reply?.type === 'probed' ? { value: reply.value, rgb: reply.rgb } : { value: null };
   }
 
   dispose(): void {
+    this.#disposed = true;
     this.#worker.terminate();
-    for (const pending of this.#pending.values()) {
-      pending.resolve({ type: 'error', id: 0, message: 'Viewer closed', decodeFailed: false });
-    }
-    this.#pending.clear();
+    const closed: WorkerReply = {
+      type: 'error',
+      id: 0,
+      message: 'Viewer closed',
+      decodeFailed: false,
+    };
+    for (const job of [...this.#now, ...this.#lanes.values(), ...this.#ahead]) job.resolve(closed);
+    this.#inFlight?.job.resolve(closed);
+    this.#inFlight = null;
+    this.#now = [];
+    this.#lanes.clear();
+    this.#ahead = [];
   }
 }

@@ -6,6 +6,7 @@ import { importJobsMigration } from './001-import-jobs.js';
 import { connectionsMetadataMigration } from './002-connections-metadata.js';
 import { importFileDetailsMigration } from './003-import-file-details.js';
 import { browseContentsMigration } from './004-browse-contents.js';
+import { measurementsMigration } from './005-measurements.js';
 
 export interface CacheMigration {
   version: number;
@@ -18,4 +19,5 @@ export const CACHE_MIGRATIONS: readonly CacheMigration[] = [
   connectionsMetadataMigration,
   importFileDetailsMigration,
   browseContentsMigration,
+  measurementsMigration,
 ];
