@@ -8,7 +8,6 @@
  */
 import type {
   Bridge,
-  EchoResultItem,
   PacsCapabilities,
   PacsErrorInfo,
   PacsNodeItem,
@@ -49,9 +48,6 @@ export type ResultState =
   | { kind: 'pacs-error'; error: PacsErrorInfo }
   | { kind: 'error'; message: string };
 
-/** A C-ECHO of the node: running, or its outcome. */
-export type NodeEcho = { running: true } | ({ running: false } & EchoResultItem);
-
 function rememberedNodes(): Record<string, number> {
   try {
     const value = JSON.parse(localStorage.getItem(NODE_STORAGE_KEY) ?? '{}') as unknown;
@@ -73,7 +69,6 @@ export class PacsStore {
   canEditSettings = $state(false);
   nodeId = $state<number | null>(null);
   node = $derived(this.nodes.find((n) => n.id === this.nodeId) ?? null);
-  echo = $state.raw<NodeEcho | null>(null);
 
   form = $state<PacsQueryForm>({ ...EMPTY_FORM });
   result = $state.raw<ResultState>({ kind: 'idle' });
@@ -107,7 +102,6 @@ export class PacsStore {
     this.nodesStatus = { loading: false, loaded: false, error: null };
     this.canEditSettings = false;
     this.nodeId = null;
-    this.echo = null;
     this.#clearResults();
     void this.load();
     return true;
@@ -159,7 +153,6 @@ export class PacsStore {
   selectNode(nodeId: number): void {
     if (nodeId === this.nodeId) return;
     this.nodeId = nodeId;
-    this.echo = null;
     this.#clearResults();
     const connectionId = this.connectionId;
     if (connectionId) {
@@ -188,29 +181,13 @@ export class PacsStore {
     return this.#bridge.invoke('network.scps', { connectionId: this.#require() });
   }
 
-  /** C-ECHO of the node (the SCU test of the Network screen), kept until the node changes. */
-  async echoNode(): Promise<void> {
-    const connectionId = this.connectionId;
-    const scuId = this.nodeId;
-    if (!connectionId || scuId === null) return;
-    this.echo = { running: true };
-    let result: EchoResultItem;
-    try {
-      result = await this.#bridge.invoke('network.echoScu', { connectionId, scuId });
-    } catch (error) {
-      result = { success: false, message: errorMessage(error) };
-    }
-    if (connectionId === this.connectionId && scuId === this.nodeId)
-      this.echo = { running: false, ...result };
-  }
-
   /** C-FIND of studies with the form's keys on the chosen node. */
   async search(): Promise<void> {
     const connectionId = this.connectionId;
     const scuId = this.nodeId;
     if (!connectionId || scuId === null) return;
-    const mine = ++this.#query;
     this.#clearResults();
+    const mine = this.#query;
     this.result = { kind: 'loading' };
     this.resultNodeId = scuId;
     try {
