@@ -366,6 +366,8 @@ describe('PACS: query, retrieve, open and send (browser mode, Orthanc)', () => {
     const error = page.getByTestId('retrieve-item-error');
     expect(await error.getAttribute('data-code')).toBe('association-rejected');
     expect(await error.innerText()).toContain('calling AE title not recognized');
+    await page.getByTestId('retrieve-items').scrollIntoViewIfNeeded();
+    await screenshotBothThemes(page, 'pacs-job-rejected');
 
     // The query says it too, in the PACS's words, and the connection is still online.
     await search('CompressedSamples^CT1');
@@ -416,6 +418,10 @@ describe('PACS: query, retrieve, open and send (browser mode, Orthanc)', () => {
     // Orthanc 1.10 answers C000 (not A801) for a destination it does not know; the words name it.
     expect(await error.innerText()).toContain('SLICEBOX2');
     expect(await error.innerText()).toContain('C000');
+    expect(await job(id).getByTestId('retrieve-summary').innerText()).toBe(
+      'The PACS answered C000 (Failed: Unable to process)',
+    );
+    await page.getByTestId('retrieve-items').scrollIntoViewIfNeeded();
     await screenshotBothThemes(page, 'pacs-unknown-destination');
 
     await settingsDialog(async (d) => {

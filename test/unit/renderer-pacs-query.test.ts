@@ -233,6 +233,14 @@ describe('retrieve job views', () => {
       reject: { result: 1, source: 1, reason: 3, text: 'calling AE title not recognized' },
     };
     expect(errorTitle(error)).toBe('The PACS refused the association');
+    expect(
+      errorTitle({
+        ...error,
+        code: 'failed',
+        status: 0xc000,
+        statusText: 'Failed: Unable to process',
+      }),
+    ).toBe('The PACS answered C000 (Failed: Unable to process)');
     expect(errorDetails(error)).toEqual([
       ['PACS', 'ORTHANC@127.0.0.1:4242'],
       ['Rejection', 'calling AE title not recognized'],

@@ -63,6 +63,9 @@ const TITLES: Record<PacsErrorCode, string> = {
 };
 
 export function errorTitle(error: PacsErrorInfo): string {
+  // A status without a more precise kind: the PACS's own answer is the most telling title.
+  if (error.code === 'failed' && error.status !== undefined)
+    return `The PACS answered ${hexStatus(error.status)}${error.statusText ? ` (${error.statusText})` : ''}`;
   return TITLES[error.code] ?? 'The PACS failed';
 }
 
