@@ -886,6 +886,223 @@ export interface SamplePreview {
   error?: string;
 }
 
+// ── PACS query/retrieve (a local box extension, issue 12; src-main/services/pacs/README.md) ──
+
+/**
+ * Which parts of PACS query/retrieve a server has (the local box's `pacs-*` extensions); all false for a server
+ * without them, such as a real Slicebox (it has no C-FIND, C-MOVE or C-GET).
+ */
+export interface PacsCapabilities {
+  /** PACS nodes (SCUs with query/retrieve settings). */
+  nodes: boolean;
+  /** C-FIND of studies and series. */
+  query: boolean;
+  /** Retrieve with C-MOVE into this server's own SCP. */
+  retrieveMove: boolean;
+  /** Retrieve with C-GET on the query association. */
+  retrieveGet: boolean;
+}
+
+export type PacsRetrieveMethod = 'C-MOVE' | 'C-GET';
+
+/** How a PACS node is queried and retrieved from; every field has a server default. */
+export interface PacsNodeSettings {
+  /** The method of new retrieves. */
+  retrieveMethod: PacsRetrieveMethod;
+  /** The AE title this server calls the PACS with; null: the destination SCP's. */
+  callingAeTitle: string | null;
+  /** The SCP that receives C-MOVE retrieves (the move destination); null: the server's first SCP. */
+  destinationScpId: number | null;
+  /** Seconds: to connect, for a whole query, and without any progress during a retrieve. */
+  timeoutSeconds: number;
+  /** The most matches one query returns. */
+  maxResults: number;
+}
+
+/** An SCU as a PACS node: the DICOM node, its settings and what they resolve to now. */
+export interface PacsNodeItem {
+  /** The SCU's id. */
+  id: number;
+  name: string;
+  aeTitle: string;
+  host: string;
+  port: number;
+  settings: PacsNodeSettings;
+  /** The calling AE title queries and retrieves use now. */
+  callingAeTitle: string;
+  /** The SCP retrieved images arrive at (its AE title is the C-MOVE destination); null when there is none. */
+  destination: ScpItem | null;
+}
+
+/** `pacs.nodes`: the nodes, and whether the signed-in user may change their settings (administrators). */
+export interface PacsNodes {
+  nodes: PacsNodeItem[];
+  canEditSettings: boolean;
+}
+
+/** The matching keys of a study query. Text may hold the DICOM wildcards `*` and `?`; dates are `YYYYMMDD`. */
+export interface PacsStudyQuery {
+  patientName?: string;
+  patientId?: string;
+  /** `YYYYMMDD`, or a range `YYYYMMDD-YYYYMMDD` (either end may be left out). */
+  patientBirthDate?: string;
+  studyDateFrom?: string;
+  studyDateTo?: string;
+  modality?: string;
+  accessionNumber?: string;
+  studyDescription?: string;
+}
+
+/** A study as the PACS describes it (`''` / null / `[]` where it said nothing). */
+export interface PacsStudyItem {
+  studyInstanceUid: string;
+  patientName: string;
+  patientId: string;
+  patientBirthDate: string;
+  patientSex: string;
+  studyDate: string;
+  studyTime: string;
+  studyDescription: string;
+  accessionNumber: string;
+  studyId: string;
+  modalities: string[];
+  seriesCount: number | null;
+  imageCount: number | null;
+}
+
+export interface PacsSeriesItem {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  modality: string;
+  seriesNumber: number | null;
+  seriesDescription: string;
+  seriesDate: string;
+  bodyPartExamined: string;
+  imageCount: number | null;
+}
+
+export type PacsErrorCode =
+  | 'association-rejected'
+  | 'connection-refused'
+  | 'unknown-host'
+  | 'no-route'
+  | 'timeout'
+  | 'aborted'
+  | 'closed'
+  | 'network'
+  | 'no-presentation-context'
+  | 'move-destination-unknown'
+  | 'refused'
+  | 'failed'
+  | 'no-matches'
+  | 'no-destination'
+  | 'node-deleted'
+  | 'interrupted';
+
+/** A PACS failure in the PACS's own words (association rejected, unknown destination, timeout, …). */
+export interface PacsErrorInfo {
+  code: PacsErrorCode;
+  message: string;
+  /** `AE@host:port` of the PACS. */
+  peer: string;
+  /** The DIMSE status of the PACS's final answer, when there was one. */
+  status?: number;
+  statusText?: string;
+  /** The Error Comment of the PACS's answer. */
+  errorComment?: string;
+  /** The A-ASSOCIATE-RJ fields and their meaning. */
+  reject?: { result: number; source: number; reason: number; text: string };
+  /** The A-ABORT fields and their meaning. */
+  abort?: { source: number; reason: number; text: string };
+}
+
+/**
+ * A query's answer: the matches (at most `limit`; `truncated` when the PACS had more), with what the answer
+ * cannot promise; or the PACS's failure. A PACS failure is an answer, not an error of the server: the server
+ * is online, the PACS said no.
+ */
+export type PacsQueryAnswer<T> =
+  | { ok: true; matches: T[]; truncated: boolean; limit: number; notes: string[] }
+  | { ok: false; error: PacsErrorInfo };
+
+/** One thing to retrieve: a study, or one series of it. */
+export interface RetrieveItemRequest {
+  level: 'STUDY' | 'SERIES';
+  studyInstanceUid: string;
+  /** Required for `SERIES`. */
+  seriesInstanceUid?: string;
+  /** What the user sees for it (patient, date, description). */
+  label?: string;
+}
+
+export type RetrieveItemStatus =
+  'pending' | 'running' | 'completed' | 'partial' | 'failed' | 'cancelled' | 'interrupted';
+
+export type RetrieveStatus =
+  | 'queued'
+  | 'running'
+  | 'cancelling'
+  | 'completed'
+  | 'partial'
+  | 'failed'
+  | 'cancelled'
+  | 'interrupted';
+
+/** One item of a retrieve job: the PACS's counts, the images this server stored, the result. */
+export interface RetrieveItem {
+  index: number;
+  level: 'STUDY' | 'SERIES';
+  studyInstanceUid: string;
+  seriesInstanceUid: string | null;
+  label: string | null;
+  status: RetrieveItemStatus;
+  /** Sub-operations as the PACS last reported them; `remaining` is null before any report. */
+  completed: number;
+  remaining: number | null;
+  failed: number;
+  warning: number;
+  /** Images stored by this server while the item ran. */
+  received: number;
+  dimseStatus: number | null;
+  error: PacsErrorInfo | null;
+  started: number | null;
+  finished: number | null;
+  /** What this server holds of the item now: its study and series rows and their images. */
+  local: { studyIds: number[]; seriesIds: number[]; images: number };
+}
+
+/** A retrieve job, persisted by the server (it outlives the app). */
+export interface RetrieveJob {
+  id: number;
+  /** The node (SCU) it runs on. */
+  scuId: number;
+  nodeName: string;
+  method: PacsRetrieveMethod;
+  /** C-MOVE: the destination AE title used. */
+  destinationAeTitle: string | null;
+  status: RetrieveStatus;
+  created: number;
+  updated: number;
+  items: RetrieveItem[];
+  totals: {
+    completed: number;
+    remaining: number;
+    failed: number;
+    warning: number;
+    received: number;
+  };
+  /** The first item error. */
+  error: PacsErrorInfo | null;
+}
+
+/** `pacs.locateStudy`: where a study of this server is in Browse (its patient). */
+export interface StudyPlace {
+  studyId: number;
+  patientId: number;
+  patientName: string;
+  patientID: string;
+}
+
 /** Every call: channel name → argument and result. */
 export interface Api {
   'app.info': { args: void; result: AppInfo };
@@ -1303,6 +1520,53 @@ export interface Api {
     };
     result: SamplePreview[];
   };
+  /** Which parts of PACS query/retrieve the server has (all false on a real Slicebox). */
+  'pacs.capabilities': { args: { connectionId: string }; result: PacsCapabilities };
+  /** Every SCU as a PACS node with its settings. */
+  'pacs.nodes': { args: { connectionId: string }; result: PacsNodes };
+  /** Changes a node's settings (administrators); the server's refusal is the error, in its words. */
+  'pacs.updateNode': {
+    args: { connectionId: string; scuId: number; settings: Partial<PacsNodeSettings> };
+    result: PacsNodeItem;
+  };
+  /** C-FIND of studies on a node. */
+  'pacs.queryStudies': {
+    args: { connectionId: string; scuId: number; query: PacsStudyQuery };
+    result: PacsQueryAnswer<PacsStudyItem>;
+  };
+  /** C-FIND of the series of one study on a node. */
+  'pacs.querySeries': {
+    args: { connectionId: string; scuId: number; studyInstanceUid: string };
+    result: PacsQueryAnswer<PacsSeriesItem>;
+  };
+  /** Starts a persisted retrieve job (queued on the server). */
+  'pacs.retrieve': {
+    args: {
+      connectionId: string;
+      scuId: number;
+      method?: PacsRetrieveMethod;
+      items: RetrieveItemRequest[];
+    };
+    result: RetrieveJob;
+  };
+  /** The newest retrieve jobs, newest first. */
+  'pacs.retrieves': { args: { connectionId: string }; result: RetrieveJob[] };
+  'pacs.cancelRetrieve': {
+    args: { connectionId: string; retrieveId: number };
+    result: RetrieveJob;
+  };
+  /** Runs the items that did not complete again, on the same node or on `scuId`. */
+  'pacs.retryRetrieve': {
+    args: { connectionId: string; retrieveId: number; scuId?: number };
+    result: RetrieveJob;
+  };
+  /** Deletes a finished job (the images stay). */
+  'pacs.removeRetrieve': { args: { connectionId: string; retrieveId: number }; result: void };
+  /** The patient of a study of this server, to open it in Browse; null when the study is gone. */
+  'pacs.locateStudy': {
+    args: { connectionId: string; studyId: number };
+    result: StudyPlace | null;
+  };
 }
 
 export type Channel = keyof Api;
@@ -1436,6 +1700,17 @@ export const CHANNELS = [
   'actions.sendToScu',
   'privacy.scan',
   'privacy.preview',
+  'pacs.capabilities',
+  'pacs.nodes',
+  'pacs.updateNode',
+  'pacs.queryStudies',
+  'pacs.querySeries',
+  'pacs.retrieve',
+  'pacs.retrieves',
+  'pacs.cancelRetrieve',
+  'pacs.retryRetrieve',
+  'pacs.removeRetrieve',
+  'pacs.locateStudy',
 ] as const satisfies readonly Channel[];
 
 export const EVENTS = [

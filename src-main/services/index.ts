@@ -21,6 +21,7 @@ import { ActionService } from './actions/action-service.js';
 import { SendService } from './actions/send-service.js';
 import { NetworkExtensionsService } from './network/extensions-service.js';
 import { NetworkService } from './network/network-service.js';
+import { PacsService } from './pacs/pacs-service.js';
 import { LogService } from './admin/log-service.js';
 import { SeriesTypesService } from './admin/series-types-service.js';
 import { FilteringService } from './admin/filtering-service.js';
@@ -146,6 +147,7 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
   const privacy = new PrivacyService(connections);
   const network = new NetworkService(connections);
   const networkExtensions = new NetworkExtensionsService(connections);
+  const pacs = new PacsService(connections);
   const log = new LogService(connections);
   const seriesTypes = new SeriesTypesService(connections, actions);
   const filtering = new FilteringService(connections, actions);
@@ -322,6 +324,22 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     'privacy.scan': ({ connectionId, selection, action }) =>
       privacy.scan(connectionId, selection, action),
     'privacy.preview': ({ connectionId, ...request }) => privacy.preview(connectionId, request),
+    'pacs.capabilities': ({ connectionId }) => pacs.capabilities(connectionId),
+    'pacs.nodes': ({ connectionId }) => pacs.nodes(connectionId),
+    'pacs.updateNode': ({ connectionId, scuId, settings }) =>
+      pacs.updateNode(connectionId, scuId, settings),
+    'pacs.queryStudies': ({ connectionId, scuId, query }) =>
+      pacs.queryStudies(connectionId, scuId, query),
+    'pacs.querySeries': ({ connectionId, scuId, studyInstanceUid }) =>
+      pacs.querySeries(connectionId, scuId, studyInstanceUid),
+    'pacs.retrieve': ({ connectionId, scuId, method, items }) =>
+      pacs.retrieve(connectionId, scuId, method, items),
+    'pacs.retrieves': ({ connectionId }) => pacs.retrieves(connectionId),
+    'pacs.cancelRetrieve': ({ connectionId, retrieveId }) => pacs.cancel(connectionId, retrieveId),
+    'pacs.retryRetrieve': ({ connectionId, retrieveId, scuId }) =>
+      pacs.retry(connectionId, retrieveId, scuId),
+    'pacs.removeRetrieve': ({ connectionId, retrieveId }) => pacs.remove(connectionId, retrieveId),
+    'pacs.locateStudy': ({ connectionId, studyId }) => pacs.locateStudy(connectionId, studyId),
   });
 
   return {

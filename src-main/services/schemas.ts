@@ -104,6 +104,10 @@ const privacyAction = z.enum(['send', 'anonymize', 'sendToScu', 'export']);
 const flaggedChoice = z.enum(['anonymize', 'asIs']);
 const boxName = z.string().trim().min(1).max(200);
 const nodeName = z.string().trim().min(1).max(200);
+/** A PACS matching key: the server checks it further (one value, no control characters, its length). */
+const pacsKey = z.string().max(200).optional();
+const uid = z.string().trim().min(1).max(64);
+const retrieveMethod = z.enum(['C-MOVE', 'C-GET']);
 
 export const schemas = {
   'app.info': none,
@@ -469,4 +473,66 @@ export const schemas = {
       flagged: flaggedChoice,
     })
     .strict(),
+  'pacs.capabilities': z.object({ connectionId }).strict(),
+  'pacs.nodes': z.object({ connectionId }).strict(),
+  // Ranges and AE titles are the server's to check: its refusal names the field in its words.
+  'pacs.updateNode': z
+    .object({
+      connectionId,
+      scuId: id,
+      settings: z
+        .object({
+          retrieveMethod: retrieveMethod.optional(),
+          callingAeTitle: z.string().max(64).nullable().optional(),
+          destinationScpId: id.nullable().optional(),
+          timeoutSeconds: z.number().int().optional(),
+          maxResults: z.number().int().optional(),
+        })
+        .strict(),
+    })
+    .strict(),
+  'pacs.queryStudies': z
+    .object({
+      connectionId,
+      scuId: id,
+      query: z
+        .object({
+          patientName: pacsKey,
+          patientId: pacsKey,
+          patientBirthDate: pacsKey,
+          studyDateFrom: pacsKey,
+          studyDateTo: pacsKey,
+          modality: pacsKey,
+          accessionNumber: pacsKey,
+          studyDescription: pacsKey,
+        })
+        .strict(),
+    })
+    .strict(),
+  'pacs.querySeries': z.object({ connectionId, scuId: id, studyInstanceUid: uid }).strict(),
+  'pacs.retrieve': z
+    .object({
+      connectionId,
+      scuId: id,
+      method: retrieveMethod.optional(),
+      items: z
+        .array(
+          z
+            .object({
+              level: z.enum(['STUDY', 'SERIES']),
+              studyInstanceUid: uid,
+              seriesInstanceUid: uid.optional(),
+              label: z.string().max(256).optional(),
+            })
+            .strict(),
+        )
+        .min(1)
+        .max(1000),
+    })
+    .strict(),
+  'pacs.retrieves': z.object({ connectionId }).strict(),
+  'pacs.cancelRetrieve': z.object({ connectionId, retrieveId: id }).strict(),
+  'pacs.retryRetrieve': z.object({ connectionId, retrieveId: id, scuId: id.optional() }).strict(),
+  'pacs.removeRetrieve': z.object({ connectionId, retrieveId: id }).strict(),
+  'pacs.locateStudy': z.object({ connectionId, studyId: id }).strict(),
 } satisfies Record<Channel, z.ZodType>;
