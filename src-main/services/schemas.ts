@@ -202,6 +202,7 @@ export const schemas = {
     })
     .strict(),
   'network.removeBox': z.object({ connectionId, boxId: id }).strict(),
+  'network.boxUsage': z.object({ connectionId, boxId: id }).strict(),
   'network.scus': z.object({ connectionId }).strict(),
   'network.addScu': z
     .object({
@@ -319,7 +320,9 @@ export const schemas = {
     .object({ connectionId, seriesTagId: id, name: z.string().trim().min(1).max(180) })
     .strict(),
   'admin.removeSeriesTag': z.object({ connectionId, seriesTagId: id }).strict(),
+  'admin.seriesTagUsage': z.object({ connectionId, seriesTagId: id }).strict(),
   'admin.clearLog': z.object({ connectionId }).strict(),
+  'admin.logSummary': z.object({ connectionId }).strict(),
   'admin.stopServer': z.object({ connectionId }).strict(),
   'admin.seriesTypes': z.object({ connectionId }).strict(),
   'admin.addSeriesType': z
@@ -329,6 +332,7 @@ export const schemas = {
     .object({ connectionId, seriesTypeId: id, name: z.string().trim().min(1).max(180) })
     .strict(),
   'admin.removeSeriesType': z.object({ connectionId, seriesTypeId: id }).strict(),
+  'admin.seriesTypeUsage': z.object({ connectionId, seriesTypeId: id }).strict(),
   'admin.seriesTypeRules': z.object({ connectionId, seriesTypeId: id }).strict(),
   'admin.addSeriesTypeRule': z.object({ connectionId, seriesTypeId: id }).strict(),
   'admin.removeSeriesTypeRule': z.object({ connectionId, ruleId: id }).strict(),
