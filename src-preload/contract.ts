@@ -546,6 +546,22 @@ export interface SeriesTagItem {
   name: string;
 }
 
+/**
+ * `admin.seriesTagUsage`, `admin.seriesTypeUsage`: the series that carry a tag or have a type (what its
+ * delete changes), with their patients' names (the first few).
+ */
+export interface SeriesUsage {
+  series: number;
+  patients: number;
+  /** Names of the first patients (as stored, `Doe^Peter`), at most `SERIES_USAGE_NAMES`. */
+  patientNames: string[];
+  /** False when there were more series than were counted (`series` is then a lower bound). */
+  complete: boolean;
+}
+
+/** How many patient names a `SeriesUsage` carries. */
+export const SERIES_USAGE_NAMES = 5;
+
 /** `actions.seriesTags`: every tag, and the tags of the selection's series with how many carry each. */
 export interface SeriesTagsSummary {
   series: number;
@@ -564,6 +580,21 @@ export interface ImportSessionItem {
   filesRejected: number;
   created: number;
   lastUpdated: number;
+}
+
+/**
+ * `network.boxUsage`: the transactions of a box (what its delete leaves behind). Unfinished outgoing
+ * transactions (waiting or in progress) are never delivered once the box is gone.
+ */
+export interface BoxUsage {
+  outgoingUnfinished: number;
+  /** Images of the unfinished outgoing transactions not sent yet. */
+  imagesNotSent: number;
+  outgoingFinished: number;
+  outgoingFailed: number;
+  incoming: number;
+  /** False when there were more transactions than were counted (the counts are then lower bounds). */
+  complete: boolean;
 }
 
 /** A box: a connection to another Slicebox for exchanging images (BEHAVIOR §12). */
@@ -685,6 +716,14 @@ export interface LogEntryItem {
   type: 'DEFAULT' | 'INFO' | 'WARN' | 'ERROR';
   subject: string;
   message: string;
+}
+
+/** `admin.logSummary`: how many entries the server's log holds, by type (what Clear log deletes). */
+export interface LogSummary {
+  entries: number;
+  byType: Record<LogEntryItem['type'], number>;
+  /** False when the log has more entries than were counted (`entries` is then a lower bound). */
+  complete: boolean;
 }
 
 /** The columns an anonymization key list can be sorted by (`orderby` of `GET /anonymization/keys`). */
@@ -1290,6 +1329,8 @@ export interface Api {
     result: BoxItem;
   };
   'network.removeBox': { args: { connectionId: string; boxId: number }; result: void };
+  /** The box's incoming and outgoing transactions, counted (for the confirmation of its delete). */
+  'network.boxUsage': { args: { connectionId: string; boxId: number }; result: BoxUsage };
   'network.scus': { args: { connectionId: string }; result: ScuItem[] };
   'network.addScu': {
     args: { connectionId: string; name: string; aeTitle: string; host: string; port: number };
@@ -1367,6 +1408,8 @@ export interface Api {
     result: Page<LogEntryItem>;
   };
   'admin.removeLogEntries': { args: { connectionId: string; ids: number[] }; result: void };
+  /** The log's entries counted by type (for the confirmation of Clear log). */
+  'admin.logSummary': { args: { connectionId: string }; result: LogSummary };
   /** Every series type of the server. */
   'admin.seriesTypes': { args: { connectionId: string }; result: SeriesTypeItem[] };
   'admin.addSeriesType': { args: { connectionId: string; name: string }; result: SeriesTypeItem };
@@ -1376,6 +1419,11 @@ export interface Api {
   };
   /** Deletes the type with its rules and assignments; the server then re-evaluates every series. */
   'admin.removeSeriesType': { args: { connectionId: string; seriesTypeId: number }; result: void };
+  /** The series that have the type now (for the confirmation of its delete). */
+  'admin.seriesTypeUsage': {
+    args: { connectionId: string; seriesTypeId: number };
+    result: SeriesUsage;
+  };
   /** The rules of a series type, each with its attributes. */
   'admin.seriesTypeRules': {
     args: { connectionId: string; seriesTypeId: number };
@@ -1474,6 +1522,11 @@ export interface Api {
   };
   /** Deletes the tag; the server removes it from every series. */
   'admin.removeSeriesTag': { args: { connectionId: string; seriesTagId: number }; result: void };
+  /** The series that carry the tag (for the confirmation of its delete). */
+  'admin.seriesTagUsage': {
+    args: { connectionId: string; seriesTagId: number };
+    result: SeriesUsage;
+  };
   /** Deletes every log entry of the server. */
   'admin.clearLog': { args: { connectionId: string }; result: void };
   /** Asks a remote server to stop (admin only); refused for the local box. */
@@ -1641,6 +1694,7 @@ export const CHANNELS = [
   'network.createBoxConnection',
   'network.connectBox',
   'network.removeBox',
+  'network.boxUsage',
   'network.scus',
   'network.addScu',
   'network.removeScu',
@@ -1668,6 +1722,7 @@ export const CHANNELS = [
   'admin.addSeriesType',
   'admin.renameSeriesType',
   'admin.removeSeriesType',
+  'admin.seriesTypeUsage',
   'admin.seriesTypeRules',
   'admin.addSeriesTypeRule',
   'admin.removeSeriesTypeRule',
@@ -1694,7 +1749,9 @@ export const CHANNELS = [
   'admin.addSeriesTag',
   'admin.renameSeriesTag',
   'admin.removeSeriesTag',
+  'admin.seriesTagUsage',
   'admin.clearLog',
+  'admin.logSummary',
   'admin.stopServer',
   'actions.send',
   'actions.sendToScu',

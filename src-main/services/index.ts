@@ -238,6 +238,7 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
     'network.connectBox': ({ connectionId, name, baseUrl, defaultOptions }) =>
       network.connectBox(connectionId, name, baseUrl, defaultOptions),
     'network.removeBox': ({ connectionId, boxId }) => network.removeBox(connectionId, boxId),
+    'network.boxUsage': ({ connectionId, boxId }) => network.boxUsage(connectionId, boxId),
     'network.scus': ({ connectionId }) => network.scus(connectionId),
     'network.addScu': ({ connectionId, ...scu }) => network.addScu(connectionId, scu),
     'network.removeScu': ({ connectionId, scuId }) => network.removeScu(connectionId, scuId),
@@ -269,12 +270,15 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
       network.removeForwardingRule(connectionId, ruleId),
     'admin.log': (args) => log.page(args),
     'admin.removeLogEntries': ({ connectionId, ids }) => log.remove(connectionId, ids),
+    'admin.logSummary': ({ connectionId }) => log.summary(connectionId),
     'admin.seriesTypes': ({ connectionId }) => seriesTypes.list(connectionId),
     'admin.addSeriesType': ({ connectionId, name }) => seriesTypes.add(connectionId, name),
     'admin.renameSeriesType': ({ connectionId, seriesTypeId, name }) =>
       seriesTypes.rename(connectionId, seriesTypeId, name),
     'admin.removeSeriesType': ({ connectionId, seriesTypeId }) =>
       seriesTypes.remove(connectionId, seriesTypeId),
+    'admin.seriesTypeUsage': ({ connectionId, seriesTypeId }) =>
+      seriesTypes.usage(connectionId, seriesTypeId),
     'admin.seriesTypeRules': ({ connectionId, seriesTypeId }) =>
       seriesTypes.rules(connectionId, seriesTypeId),
     'admin.addSeriesTypeRule': ({ connectionId, seriesTypeId }) =>
@@ -315,6 +319,8 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
       seriesTags.rename(connectionId, seriesTagId, name),
     'admin.removeSeriesTag': ({ connectionId, seriesTagId }) =>
       seriesTags.remove(connectionId, seriesTagId),
+    'admin.seriesTagUsage': ({ connectionId, seriesTagId }) =>
+      seriesTags.usage(connectionId, seriesTagId),
     'admin.clearLog': ({ connectionId }) => system.clearLog(connectionId),
     'admin.stopServer': ({ connectionId }) => system.stop(connectionId),
     'actions.send': ({ connectionId, selection, boxId, options: names, patientNames, flagged }) =>

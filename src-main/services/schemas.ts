@@ -106,7 +106,8 @@ const boxName = z.string().trim().min(1).max(200);
 const nodeName = z.string().trim().min(1).max(200);
 /** A PACS matching key: the server checks it further (one value, no control characters, its length). */
 const pacsKey = z.string().max(200).optional();
-const uid = z.string().trim().min(1).max(64);
+/** A UID as a PACS answered it (checked loosely: the PACS is the judge). */
+const pacsUid = z.string().trim().min(1).max(64);
 const retrieveMethod = z.enum(['C-MOVE', 'C-GET']);
 
 export const schemas = {
@@ -278,6 +279,7 @@ export const schemas = {
     })
     .strict(),
   'network.removeBox': z.object({ connectionId, boxId: id }).strict(),
+  'network.boxUsage': z.object({ connectionId, boxId: id }).strict(),
   'network.scus': z.object({ connectionId }).strict(),
   'network.addScu': z
     .object({
@@ -395,7 +397,9 @@ export const schemas = {
     .object({ connectionId, seriesTagId: id, name: z.string().trim().min(1).max(180) })
     .strict(),
   'admin.removeSeriesTag': z.object({ connectionId, seriesTagId: id }).strict(),
+  'admin.seriesTagUsage': z.object({ connectionId, seriesTagId: id }).strict(),
   'admin.clearLog': z.object({ connectionId }).strict(),
+  'admin.logSummary': z.object({ connectionId }).strict(),
   'admin.stopServer': z.object({ connectionId }).strict(),
   'admin.seriesTypes': z.object({ connectionId }).strict(),
   'admin.addSeriesType': z
@@ -405,6 +409,7 @@ export const schemas = {
     .object({ connectionId, seriesTypeId: id, name: z.string().trim().min(1).max(180) })
     .strict(),
   'admin.removeSeriesType': z.object({ connectionId, seriesTypeId: id }).strict(),
+  'admin.seriesTypeUsage': z.object({ connectionId, seriesTypeId: id }).strict(),
   'admin.seriesTypeRules': z.object({ connectionId, seriesTypeId: id }).strict(),
   'admin.addSeriesTypeRule': z.object({ connectionId, seriesTypeId: id }).strict(),
   'admin.removeSeriesTypeRule': z.object({ connectionId, ruleId: id }).strict(),
@@ -509,7 +514,7 @@ export const schemas = {
         .strict(),
     })
     .strict(),
-  'pacs.querySeries': z.object({ connectionId, scuId: id, studyInstanceUid: uid }).strict(),
+  'pacs.querySeries': z.object({ connectionId, scuId: id, studyInstanceUid: pacsUid }).strict(),
   'pacs.retrieve': z
     .object({
       connectionId,
@@ -520,8 +525,8 @@ export const schemas = {
           z
             .object({
               level: z.enum(['STUDY', 'SERIES']),
-              studyInstanceUid: uid,
-              seriesInstanceUid: uid.optional(),
+              studyInstanceUid: pacsUid,
+              seriesInstanceUid: pacsUid.optional(),
               label: z.string().max(256).optional(),
             })
             .strict(),

@@ -129,6 +129,7 @@ const PLURAL_OF: Record<string, string> = {
   study: 'studies',
   series: 'series',
   image: 'images',
+  entry: 'entries',
 };
 
 /** `1 study`, `2 studies`, `1 series`, `3 series` (the word may be given singular or plural). */

@@ -309,9 +309,13 @@ export class BrowseStore {
     this.images.selectedId = id;
   }
 
-  /** Re-read every open level (after an import added images), keeping selections, and recount. */
+  /**
+   * Re-read every open level (after an import added images, or a delete), keeping selections, and recount. A
+   * selected row that is gone (deleted) takes the levels below it along: they showed its children.
+   */
   async refreshAll(): Promise<void> {
     this.contents.invalidate();
+    const before = [this.patients, this.studies, this.series].map((list) => list.selectedId);
     await Promise.all([
       this.patients.refresh(),
       this.studies.refresh(),
@@ -319,6 +323,11 @@ export class BrowseStore {
       this.images.refresh(),
       this.flat.refresh(),
     ]);
+    const levels = ['patients', 'studies', 'series'] as const;
+    const gone = levels.findIndex(
+      (level, i) => before[i] !== null && this[level].selectedId === null,
+    );
+    if (gone >= 0) this.#clearBelow((['studies', 'series', 'images'] as const)[gone]!);
   }
 
   #levels(): PagedList<{ id: number }>[] {

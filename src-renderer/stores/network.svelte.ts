@@ -9,6 +9,7 @@
 import type {
   AnonymizationOptionItem,
   BoxItem,
+  BoxUsage,
   Bridge,
   DestinationRef,
   EchoResultItem,
@@ -396,6 +397,11 @@ export class NetworkStore {
     });
     await this.loadBoxes();
     return box;
+  }
+
+  /** The box's transactions counted (what its delete leaves behind), for the confirmation. */
+  boxUsage(boxId: number): Promise<BoxUsage> {
+    return this.#bridge.invoke('network.boxUsage', { connectionId: this.#require(), boxId });
   }
 
   async removeBox(boxId: number): Promise<void> {

@@ -143,6 +143,10 @@ describe('Admin → Series tags and System (browser mode)', () => {
     const confirm = page.getByTestId('tag-delete-dialog');
     await expect.poll(() => confirm.count()).toBe(1);
     expect(await confirm.innerText()).toContain('removed from every series');
+    // Delete waits for the count of the series that carry the tag.
+    await expect
+      .poll(() => confirm.getByTestId('confirm-detail').innerText(), { timeout: 15_000 })
+      .toMatch(/^(It is on \d+ series|No series carries it)/);
     await page.keyboard.press('Enter');
     await expect.poll(() => tagRow('Reviewed').count(), { timeout: 15_000 }).toBe(0);
     expect((await api<Tag[]>('/metadata/seriestags')).map((t) => t.name)).toEqual(['Teaching']);
@@ -166,6 +170,10 @@ describe('Admin → Series tags and System (browser mode)', () => {
     await press('system-clear-log');
     const confirm = page.getByTestId('system-clear-log-dialog');
     await expect.poll(() => confirm.count()).toBe(1);
+    // Clear log waits for the count of the entries it deletes.
+    await expect
+      .poll(() => confirm.getByTestId('confirm-detail').innerText(), { timeout: 15_000 })
+      .toMatch(/^The log holds \d+ entr/);
     await page.keyboard.press('Enter');
     await expect
       .poll(() => page.getByTestId('system-status').innerText(), { timeout: 15_000 })

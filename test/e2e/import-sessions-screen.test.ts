@@ -117,7 +117,10 @@ describe('Import sessions screen (browser mode)', () => {
     await page.getByTestId('session-delete').click();
     const confirm = page.getByTestId('session-delete-dialog');
     await expect.poll(() => confirm.isVisible()).toBe(true);
-    expect(await confirm.innerText()).toContain('Delete 1 import session?');
+    // The confirm names the session and what it imported.
+    expect(await confirm.innerText()).toContain(
+      'Delete the import session Study intake (2 files imported)? The imported images are kept.',
+    );
     await screenshotBothThemes(page, 'import-sessions-delete-dialog');
     await page.keyboard.press('Enter');
     await expect.poll(() => row().count(), { timeout: 15_000 }).toBe(0);

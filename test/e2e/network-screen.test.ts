@@ -345,6 +345,10 @@ describe('Network screen (browser mode)', () => {
     const boxConfirm = page.getByTestId('box-delete-dialog');
     await expect.poll(() => boxConfirm.isVisible()).toBe(true);
     expect(await boxConfirm.innerText()).toContain('Delete the box University?');
+    // Delete waits for the count of the box's transactions.
+    await expect
+      .poll(() => boxConfirm.getByTestId('confirm-detail').innerText(), { timeout: 15_000 })
+      .toMatch(/Nothing is queued for it|not finished/);
     await page.keyboard.press('Enter');
     await expect.poll(() => boxRow('University').count(), { timeout: 15_000 }).toBe(0);
     expect((await api<Box[]>('/boxes')).map((b) => b.name)).toEqual(['Hospital']);

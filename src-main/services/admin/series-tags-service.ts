@@ -4,9 +4,15 @@
  * renaming with a name already in use refused in words (the original server answers a database error text);
  * deleting, which also removes the tag from every series.
  */
-import type { Page, PageRequest, SeriesTagItem } from '../../../src-preload/contract.js';
+import type {
+  Page,
+  PageRequest,
+  SeriesTagItem,
+  SeriesUsage,
+} from '../../../src-preload/contract.js';
 import type { ActionConnections } from '../actions/action-service.js';
 import { ServiceError } from '../service-error.js';
+import { seriesUsage } from './series-usage.js';
 
 /** How many tags are read at once when looking for a name. */
 const SCAN = 1000;
@@ -44,6 +50,11 @@ export class SeriesTagsService {
     await this.refuseTaken(connectionId, clean, seriesTagId);
     const updated = await this.connections.client(connectionId).updateSeriesTag(seriesTagId, clean);
     return { id: updated.id, name: updated.name };
+  }
+
+  /** The series that carry the tag: what its delete changes. */
+  usage(connectionId: string, seriesTagId: number): Promise<SeriesUsage> {
+    return seriesUsage(this.connections.client(connectionId), { seriestags: String(seriesTagId) });
   }
 
   /** Deletes the tag; the server also removes it from every series that carries it. */

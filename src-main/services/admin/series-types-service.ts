@@ -8,11 +8,13 @@ import type {
   SeriesTypeAttributeItem,
   SeriesTypeItem,
   SeriesTypeRuleItem,
+  SeriesUsage,
 } from '../../../src-preload/contract.js';
 import type { SeriesTypeRuleAttribute, TagPath } from '../../slicebox/types.js';
 import { ActionService, type ActionConnections } from '../actions/action-service.js';
 import { eachLimited } from '../actions/each-limited.js';
 import { ServiceError } from '../service-error.js';
+import { seriesUsage } from './series-usage.js';
 
 const ALL = 10_000;
 
@@ -85,6 +87,13 @@ export class SeriesTypesService {
 
   async remove(connectionId: string, seriesTypeId: number): Promise<void> {
     await this.connections.client(connectionId).deleteSeriesType(seriesTypeId);
+  }
+
+  /** The series that have the type now: what its delete changes. */
+  usage(connectionId: string, seriesTypeId: number): Promise<SeriesUsage> {
+    return seriesUsage(this.connections.client(connectionId), {
+      seriestypes: String(seriesTypeId),
+    });
   }
 
   /** The rules of a type in server order, each with its attributes. */

@@ -5,6 +5,7 @@
  */
 import type {
   BoxItem,
+  BoxUsage,
   DestinationRef,
   ForwardingRuleItem,
   ScpItem,
@@ -30,6 +31,9 @@ import type { ActionConnections } from '../actions/action-service.js';
 const ALL = 10_000;
 /** The Transactions screen's page. */
 const NEWEST = 100;
+/** A box's transactions are counted in pages of this size, up to `USAGE_LIMIT` of each direction. */
+const USAGE_PAGE = 1000;
+const USAGE_LIMIT = 100_000;
 
 const STATUSES: readonly TransferStatus[] = ['WAITING', 'PROCESSING', 'FINISHED', 'FAILED'];
 
@@ -167,6 +171,58 @@ export class NetworkService {
       client.incomingTransactions({ startindex: 0, count: NEWEST }),
     ]);
     return { outgoing: outgoing.map(outgoingItem), incoming: incoming.map(incomingItem) };
+  }
+
+  /**
+   * A box's transactions counted, for the confirmation of its delete: the unfinished outgoing ones
+   * (waiting or in progress: never delivered once the box is gone) with their images not sent yet, the
+   * finished and failed ones, and the incoming ones. Slicebox lists transactions of every box, newest
+   * first, without a count: they are read in pages, up to `limit` per direction (then the counts are
+   * lower bounds, `complete: false`).
+   */
+  async boxUsage(
+    connectionId: string,
+    boxId: number,
+    limits: { page: number; limit: number } = { page: USAGE_PAGE, limit: USAGE_LIMIT },
+  ): Promise<BoxUsage> {
+    const client = this.connections.client(connectionId);
+    const usage: BoxUsage = {
+      outgoingUnfinished: 0,
+      imagesNotSent: 0,
+      outgoingFinished: 0,
+      outgoingFailed: 0,
+      incoming: 0,
+      complete: true,
+    };
+    const each = async <T extends { boxId: number }>(
+      read: (params: { startindex: number; count: number }) => Promise<T[]>,
+      count: (t: T) => void,
+    ): Promise<void> => {
+      for (let start = 0; start < limits.limit; start += limits.page) {
+        const n = Math.min(limits.page, limits.limit - start);
+        const rows = await read({ startindex: start, count: n });
+        for (const row of rows) if (row.boxId === boxId) count(row);
+        if (rows.length < n) return;
+      }
+      usage.complete = false;
+    };
+    await each(
+      (params) => client.outgoingTransactions(params),
+      (t) => {
+        const s = status(t.status);
+        if (s === 'FINISHED') usage.outgoingFinished++;
+        else if (s === 'FAILED') usage.outgoingFailed++;
+        else {
+          usage.outgoingUnfinished++;
+          usage.imagesNotSent += Math.max(0, t.totalImageCount - t.sentImageCount);
+        }
+      },
+    );
+    await each(
+      (params) => client.incomingTransactions(params),
+      () => usage.incoming++,
+    );
+    return usage;
   }
 
   removeTransfer(

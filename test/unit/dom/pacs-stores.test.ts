@@ -13,10 +13,10 @@ import type {
   PacsStudyItem,
   ResultOf,
   RetrieveJob,
-} from '../../src-preload/contract.js';
-import { PacsStore } from '../../src-renderer/stores/pacs.svelte.js';
-import { RetrievesStore } from '../../src-renderer/stores/pacs-retrieves.svelte.js';
-import { seriesRowId } from '../../src-renderer/lib/pacs/result-rows.js';
+} from '../../../src-preload/contract.js';
+import { PacsStore } from '../../../src-renderer/stores/pacs.svelte.js';
+import { RetrievesStore } from '../../../src-renderer/stores/pacs-retrieves.svelte.js';
+import { seriesRowId } from '../../../src-renderer/lib/pacs/result-rows.js';
 
 type Handlers = { [C in Channel]?: (args: ArgsOf<C>) => Promise<ResultOf<C>> };
 
