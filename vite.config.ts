@@ -32,6 +32,9 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'chrome120',
     sourcemap: true,
+    // The decoding worker carries dcmjs-imaging and its codecs (about 0.8 MB, plus WASM). The app loads it from its
+    // own files, never over a network, so a chunk-size warning would tell a user running `npm start` nothing.
+    chunkSizeWarningLimit: 1536,
   },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
