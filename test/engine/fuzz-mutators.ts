@@ -203,11 +203,7 @@ const lengthField: Mutator = (rng, file) => {
 };
 
 /** A sequence nested `depth` levels deep (closed, never closed, or with defined lengths). */
-function nestedSequence(
-  depth: number,
-  variant: 'closed' | 'unclosed' | 'defined' | 'un-private',
-  enc: Encoding,
-): Buffer {
+function nestedSequence(depth: number, variant: NestingVariant, enc: Encoding): Buffer {
   const be = enc.bigEndian;
   const tag = 0x00081140;
   const leaf = encodeElement(0x00080100, 'SH', textValue('FUZZ'), enc);
@@ -258,23 +254,41 @@ function nestedSequence(
   return Buffer.concat(parts);
 }
 
-const deepNesting: Mutator = (rng, file) => {
+export type NestingVariant = 'closed' | 'unclosed' | 'defined' | 'un-private';
+
+/**
+ * `file` with a sequence nested `depth` levels inserted where its tag belongs ((0008,1140), or the private
+ * (0009,1010) for 'un-private'); undefined when the file cannot be taken apart.
+ */
+export function withNestedSequence(
+  file: Buffer,
+  depth: number,
+  variant: NestingVariant,
+): { bytes: Buffer; at: number } | undefined {
   const w = walked(file);
   if (!w) return undefined;
   const { doc, elements } = w;
+  const where = variant === 'un-private' ? 0x00091010 : 0x00081140;
+  const at = insertionPoint(elements, where, doc.dataset.length);
+  const dataset = splice(doc.dataset, at, at, nestedSequence(depth, variant, doc.encoding));
+  return { bytes: serializeDoc(doc, dataset), at };
+}
+
+const deepNesting: Mutator = (rng, file) => {
+  const doc = parseDoc(file);
+  if (!doc) return undefined;
   const depth = rng.pick([64, 200, 500, 2000, 10000]);
   const variant = rng.pick(
     doc.encoding.explicit && !doc.encoding.bigEndian
       ? (['closed', 'unclosed', 'defined', 'un-private'] as const)
       : (['closed', 'unclosed', 'defined'] as const),
   );
-  const where = variant === 'un-private' ? 0x00091010 : 0x00081140;
-  const at = insertionPoint(elements, where, doc.dataset.length);
-  const dataset = splice(doc.dataset, at, at, nestedSequence(depth, variant, doc.encoding));
+  const nested = withNestedSequence(file, depth, variant);
+  if (!nested) return undefined;
   return {
     name: 'nesting',
-    detail: `a sequence nested ${depth} levels (${variant}) inserted at dataset byte ${at}`,
-    bytes: serializeDoc(doc, dataset),
+    detail: `a sequence nested ${depth} levels (${variant}) inserted at dataset byte ${nested.at}`,
+    bytes: nested.bytes,
   };
 };
 

@@ -1,0 +1,139 @@
+/**
+ * What the fuzz test (fuzz.test.ts) found, each with its minimized input generated here, over real HTTP.
+ */
+import { renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import type { Image, ImageAttribute, ImageInformation } from '../../src-main/slicebox/types.js';
+import { withNestedSequence } from './fuzz-mutators.js';
+import type { NestingVariant } from './fuzz-mutators.js';
+import { syntheticCt } from './generated-files.js';
+import { PYDICOM, startTestBox, testFile } from './support.js';
+import type { TestBox } from './support.js';
+
+let t: TestBox | undefined;
+afterEach(async () => {
+  await t?.stop();
+  t = undefined;
+});
+
+function nested(file: string, depth: number, variant: NestingVariant): Buffer {
+  const out = withNestedSequence(testFile(join(PYDICOM, file)), depth, variant);
+  if (!out) throw new Error(`cannot take ${file} apart`);
+  return out.bytes;
+}
+
+async function health(box: TestBox): Promise<number> {
+  return (await box.api('/api/system/health', { signal: AbortSignal.timeout(10_000) })).status;
+}
+
+describe('sequences nested deeper than 64 levels are refused at ingest', () => {
+  const refused = (tag: string): string =>
+    `Invalid DICOM data: sequences are nested more than 64 levels deep (at ${tag}), which this box does not accept`;
+
+  test('2000 levels (found: PNG 9–19 s, attributes over the 20 s job limit, accepted or not depending on the stack) → 400 in every encoding; health answers', async () => {
+    t = await startTestBox();
+    const cases: Array<[string, number, NestingVariant, string]> = [
+      ['CT_small.dcm', 2000, 'closed', '(0008,1140)'],
+      ['CT_small.dcm', 2000, 'defined', '(0008,1140)'],
+      ['CT_small.dcm', 10_000, 'unclosed', '(0008,1140)'],
+      ['MR_small.dcm', 2000, 'un-private', '(0009,1010)'],
+      ['MR_small_implicit.dcm', 2000, 'closed', '(0008,1140)'],
+      ['MR_small_bigendian.dcm', 2000, 'defined', '(0008,1140)'],
+      ['image_dfl.dcm', 10_000, 'closed', '(0008,1140)'],
+    ];
+    for (const [file, depth, variant, tag] of cases) {
+      const res = await t.upload('/api/images', nested(file, depth, variant));
+      expect(`${file} ${variant} ${depth}: ${res.status} ${await res.text()}`).toBe(
+        `${file} ${variant} ${depth}: 400 ${refused(tag)}`,
+      );
+      expect(await health(t)).toBe(200);
+    }
+    // Through an import session too (the message without the prefix, §14).
+    const session = await t.json<{ id: number }>('/api/import/sessions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: -1,
+        name: 'deep',
+        userId: -1,
+        user: '',
+        filesImported: 0,
+        filesAdded: 0,
+        filesRejected: 0,
+        created: 0,
+        lastUpdated: 0,
+      }),
+    });
+    const imported = await t.upload(
+      `/api/import/sessions/${session.id}/images`,
+      nested('CT_small.dcm', 2000, 'closed'),
+    );
+    expect(imported.status).toBe(400);
+    expect(await imported.text()).toBe(refused('(0008,1140)').replace('Invalid DICOM data: ', ''));
+    expect(await t.json<Image[]>('/api/metadata/images?seriesid=1')).toEqual([]);
+  });
+
+  test('64 levels are accepted: the attributes list the innermost element with its full tag path, the PNG renders', async () => {
+    t = await startTestBox();
+    const res = await t.upload('/api/images', nested('CT_small.dcm', 64, 'closed'));
+    expect(res.status).toBe(201);
+    const image = (await res.json()) as Image;
+    const attributes = await t.json<ImageAttribute[]>(`/api/images/${image.id}/attributes`);
+    const leaf = attributes.find((a) => a.namePath.length === 65);
+    expect(leaf?.namePath.slice(-2)).toEqual(['ReferencedImageSequence', 'CodeValue']);
+    expect(leaf?.values).toEqual(['FUZZ']);
+    expect((await t.api(`/api/images/${image.id}/png`)).status).toBe(200);
+    // One level more is refused.
+    const deeper = await t.upload('/api/images', nested('CT_small.dcm', 65, 'closed'));
+    expect(deeper.status).toBe(400);
+  });
+});
+
+/**
+ * A synthetic CT image claiming 40000 × 40000 16-bit pixels, stored as a sparse file of 3.2 GB (no disk space
+ * used): uploading that much would take minutes, so the small image is uploaded and its stored file replaced,
+ * as a large image in the store would be.
+ */
+function storeHugeImage(box: TestBox, id: number): number {
+  const small = Buffer.from(syntheticCt({ rows: 16, columns: 16 }));
+  const pixelBytes = 16 * 16 * 2;
+  const head = Buffer.from(small.subarray(0, small.length - pixelBytes));
+  const side = 40_000;
+  const length = side * side * 2;
+  // The Pixel Data (OW) length field is the last 4 bytes of the head; Rows and Columns are US elements.
+  head.writeUInt32LE(length, head.length - 4);
+  for (const element of [0x10, 0x11]) {
+    const at = head.indexOf(Buffer.from([0x28, 0x00, element, 0x00, 0x55, 0x53]));
+    head.writeUInt16LE(side, at + 8);
+  }
+  const path = join(box.dataDir, 'dicom', String(id));
+  writeFileSync(`${path}.new`, head);
+  truncateSync(`${path}.new`, head.length + length);
+  renameSync(`${path}.new`, path);
+  return head.length + length;
+}
+
+test('a stored file over 2 GiB: attributes and image information from its head (200), PNG 501 naming the limit, not 500', async () => {
+  t = await startTestBox();
+  const res = await t.upload('/api/images', syntheticCt({ rows: 16, columns: 16 }));
+  expect(res.status).toBe(201);
+  const image = (await res.json()) as Image;
+  const size = storeHugeImage(t, image.id);
+  expect(size).toBeGreaterThan(2 ** 31);
+
+  const attributes = await t.api(`/api/images/${image.id}/attributes`);
+  expect(attributes.status).toBe(200);
+  const list = (await attributes.json()) as ImageAttribute[];
+  expect(list.find((a) => a.namePath[0] === 'Rows')?.values).toEqual(['40000']);
+  expect(list.some((a) => a.namePath[0] === 'PixelData')).toBe(false);
+  const info = await t.json<ImageInformation>(`/api/images/${image.id}/imageinformation`);
+  expect(info.numberOfFrames).toBe(1);
+
+  const png = await t.api(`/api/images/${image.id}/png`);
+  expect(png.status).toBe(501);
+  expect(await png.text()).toBe(
+    `Image ${image.id} cannot be rendered: the stored file (3.0 GiB) is larger than 2 GiB, the most that can be read whole to render or rewrite it`,
+  );
+  expect(await health(t)).toBe(200);
+});
