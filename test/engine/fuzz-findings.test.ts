@@ -1,14 +1,17 @@
 /**
  * What the fuzz test (fuzz.test.ts) found, each with its minimized input generated here, over real HTTP.
  */
-import { renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { Image, ImageAttribute, ImageInformation } from '../../src-main/slicebox/types.js';
+import { datasetBytes, freePort, missingDcmtkTools, postJson, run } from './dimse-support.js';
 import { withNestedSequence } from './fuzz-mutators.js';
 import type { NestingVariant } from './fuzz-mutators.js';
 import { syntheticCt } from './generated-files.js';
-import { PYDICOM, startTestBox, testFile } from './support.js';
+import { PYDICOM, sha256, startTestBox, testFile } from './support.js';
 import type { TestBox } from './support.js';
 
 let t: TestBox | undefined;
@@ -137,3 +140,60 @@ test('a stored file over 2 GiB: attributes and image information from its head (
   );
   expect(await health(t)).toBe(200);
 });
+
+/**
+ * The SCP's temp file waits for 'drain' when the disk is slower than the peer; each wait left a 'close' listener
+ * behind, so a large dataset on a busy machine gave `MaxListenersExceededWarning` (found by the fuzz test with a
+ * 200 MiB dataset sent by storescu). A slow disk is simulated by delaying every write of a FileHandle.
+ */
+test.skipIf(missingDcmtkTools().length > 0)(
+  'a 128 MiB C-STORE to a slow disk: stored whole, no listener left behind at each wait for the disk',
+  async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    const dir = mkdtempSync(join(tmpdir(), 'fuzz-findings-'));
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as Record<'write' | 'writev', unknown>;
+    await probe.close();
+    const { write, writev } = proto;
+    const slow = (f: unknown) =>
+      async function (this: unknown, ...args: unknown[]): Promise<unknown> {
+        await new Promise((r) => setTimeout(r, 30));
+        return (f as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+      };
+    try {
+      t = await startTestBox();
+      const port = await freePort();
+      const scp = await postJson(t, '/api/scps', {
+        id: -1,
+        name: 'slow',
+        aeTitle: 'SLOWDISK',
+        port,
+      });
+      expect(scp.status).toBe(201);
+      const file = Buffer.from(syntheticCt({ rows: 8192, columns: 8192 }));
+      writeFileSync(join(dir, 'big.dcm'), file);
+      proto.write = slow(write);
+      proto.writev = slow(writev);
+      const sent = await run(
+        'storescu',
+        ['-aec', 'SLOWDISK', '127.0.0.1', `${port}`, join(dir, 'big.dcm')],
+        120_000,
+      );
+      proto.write = write;
+      proto.writev = writev;
+      expect(sent.code, sent.stderr).toBe(0);
+      const stored = Buffer.from(await (await t.api('/api/images/1')).arrayBuffer());
+      expect(sha256(datasetBytes(stored))).toBe(sha256(datasetBytes(file)));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+    } finally {
+      proto.write = write;
+      proto.writev = writev;
+      process.off('warning', onWarning);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  180_000,
+);
