@@ -3,13 +3,14 @@
  * (fuzz-mutators.ts: bit flips, truncations, length fields, nesting, VRs, transfer syntax swaps, encapsulated
  * fragments and offset tables, image module values, deflate streams and bombs, character sets), uploaded with
  * `POST /api/images`, and every accepted one is read back: `/png`, `/attributes`, `/imageinformation`, the bytes
- * (equal to what was uploaded) and an anonymized copy. Some go through an import session, some through the SCP
- * (dcmtk's dcmsend and storescu, TCP_NODELAY=1).
+ * (equal to what was uploaded) and an anonymized copy; every third is also modified and the new image read back.
+ * Some go through an import session, some through the SCP (dcmtk's dcmsend and storescu, TCP_NODELAY=1).
  *
  * The engine runs as the shipped CLI in a child process, so that its death, its stderr and a promise rejection
  * nobody handled (which ends a Node 20 process) are seen. Asserted:
- * - no 5xx, except 501 from `/png` (the rendering-failure status, BEHAVIOR.md §10.7; DECISIONS.md "Fuzz test");
- *   every other answer is one of the statuses the route documents for bad data (400) or success;
+ * - no 5xx, except 501 from `/png` (the rendering-failure status, BEHAVIOR.md §10.7; DECISIONS.md "Fuzz test
+ *   and its findings"); every other answer is one of the statuses the route documents for bad data (400) or
+ *   success;
  * - no hang: every request is answered within REQUEST_BOUND_MS, every dcmtk run ends within DCMTK_BOUND_MS, and
  *   no job reaches the time limit (which is set to JOB_TIMEOUT_S);
  * - between cases `/api/system/health` answers and the process is alive;
@@ -146,6 +147,20 @@ async function readBack(id: number, bytes: Buffer | undefined, rng: number): Pro
     body: JSON.stringify({ profile: { options: [] }, tagValues: [] }),
   });
   add(check('POST anonymized', anonymized, [200, 400]));
+  if (bytes && rng % 3 === 0) {
+    // A rewrite (the image is replaced by a new one), then the reads of the rewritten file.
+    const modified = await call(`/api/images/${id}/modify`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ tagPath: { tag: 0x00101010, name: 'PatientAge' }, value: '042Y' }]),
+    });
+    add(check('PUT modify', modified, [201, 400]));
+    const newId = modified.status === 201 ? idOf(modified) : undefined;
+    if (newId !== undefined) {
+      highestId = Math.max(highestId, newId);
+      problems.push(...(await readBack(newId, undefined, rng + 1)));
+    }
+  }
   return problems;
 }
 
