@@ -14,6 +14,8 @@ export interface FuzzCase {
   /** The shared file it started from (its name). */
   source: string;
   steps: string[];
+  /** The mutators applied (names of MUTATORS). */
+  mutators: string[];
   bytes: Buffer;
 }
 
@@ -54,8 +56,8 @@ export function fuzzCase(seed: number, index: number): FuzzCase {
   const rng = caseRandom(seed, index);
   const files = fuzzCorpus();
   const file = rng.weighted(files.map((f) => [f, f.weight] as const));
-  const { bytes, steps } = mutate(rng, file.bytes);
-  return { index, source: file.name, steps, bytes };
+  const { bytes, steps, mutators } = mutate(rng, file.bytes);
+  return { index, source: file.name, steps, mutators, bytes };
 }
 
 /** How a case is described in a failure: enough to replay it and to rebuild it by hand. */

@@ -8,6 +8,16 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { Image, ImageAttribute, ImageInformation } from '../../src-main/slicebox/types.js';
 import { datasetBytes, freePort, missingDcmtkTools, postJson, run } from './dimse-support.js';
+import {
+  ITEM,
+  PIXEL_DATA,
+  SEQUENCE_DELIMITATION,
+  itemHeader,
+  parseDoc,
+  rootElement,
+  serializeDoc,
+  walkDataset,
+} from './fuzz-layout.js';
 import { withNestedSequence } from './fuzz-mutators.js';
 import type { NestingVariant } from './fuzz-mutators.js';
 import { syntheticCt } from './generated-files.js';
@@ -140,6 +150,60 @@ test('a stored file over 2 GiB: attributes and image information from its head (
   );
   expect(await health(t)).toBe(200);
 });
+
+/**
+ * A single-frame encapsulated image whose fragments (after the Basic Offset Table) are rejoined and cut again into
+ * fragments of `size` bytes, as a writer that streams small chunks may store them. The decoder's input is unchanged.
+ */
+function refragmented(file: Buffer, size: number): { bytes: Buffer; fragments: number } {
+  const doc = parseDoc(file);
+  if (!doc) throw new Error('cannot take the file apart');
+  const elements = walkDataset(doc.dataset, doc.encoding);
+  const pd = rootElement(elements, PIXEL_DATA);
+  if (pd?.kind !== 'fragments') throw new Error('no encapsulated Pixel Data');
+  const [offsetTable, ...fragments] = elements.filter(
+    (e) => e.kind === 'item' && e.depth === 1 && e.offset >= pd.valueOffset && e.offset < pd.end,
+  );
+  if (!offsetTable || fragments.length === 0) throw new Error('no fragments');
+  const value = Buffer.concat(fragments.map((f) => doc.dataset.subarray(f.valueOffset, f.end)));
+  const be = doc.encoding.bigEndian;
+  const parts = [doc.dataset.subarray(pd.offset, offsetTable.end)];
+  for (let i = 0; i < value.length; i += size) {
+    const part = value.subarray(i, i + size);
+    parts.push(itemHeader(ITEM, part.length, be), part);
+  }
+  parts.push(itemHeader(SEQUENCE_DELIMITATION, 0, be), doc.dataset.subarray(pd.end));
+  const dataset = Buffer.concat([doc.dataset.subarray(0, pd.offset), ...parts]);
+  return { bytes: serializeDoc(doc, dataset), fragments: Math.ceil(value.length / size) };
+}
+
+/**
+ * dcmjs-imaging joins the fragments of a single frame pairwise, copying everything joined so far at each step: the
+ * fuzz test's split of sc.dcm's JPEG into 16-byte fragments took over 20 s to render, 8-byte ones over a minute.
+ * The renderer now joins them once. The job time limit is 30 s here so that the quadratic join fails the test
+ * instead of only slowing it.
+ */
+test('a JPEG Baseline frame in 200 000 fragments of 8 bytes renders 200 with the same PNG as in one fragment', async () => {
+  t = await startTestBox({ budgets: { jobTimeoutMs: 30_000 } });
+  const original = testFile('sc.dcm');
+  const split = refragmented(original, 8);
+  expect(split.fragments).toBeGreaterThan(200_000);
+  const pngs: string[] = [];
+  // The same instance each time: the first is deleted before the second is uploaded (a new image id).
+  for (const bytes of [original, split.bytes]) {
+    const res = await t.upload('/api/images', bytes);
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as Image;
+    const stored = Buffer.from(await (await t.api(`/api/images/${id}`)).arrayBuffer());
+    expect(sha256(stored)).toBe(sha256(bytes));
+    const png = await t.api(`/api/images/${id}/png`);
+    expect(`${png.status} ${png.headers.get('content-type')}`).toBe('200 image/png');
+    pngs.push(sha256(Buffer.from(await png.arrayBuffer())));
+    expect((await t.api(`/api/images/${id}`, { method: 'DELETE' })).status).toBe(204);
+  }
+  expect(pngs[1]).toBe(pngs[0]);
+  expect(await health(t)).toBe(200);
+}, 120_000);
 
 /**
  * The SCP's temp file waits for 'drain' when the disk is slower than the peer; each wait left a 'close' listener

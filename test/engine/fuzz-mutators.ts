@@ -790,7 +790,10 @@ export const MUTATORS: ReadonlyArray<readonly [string, Mutator, number]> = [
 ];
 
 /** Applies 1–3 mutators chosen by weight; those that do not apply to the file are skipped. */
-export function mutate(rng: Random, file: Buffer): { bytes: Buffer; steps: string[] } {
+export function mutate(
+  rng: Random,
+  file: Buffer,
+): { bytes: Buffer; steps: string[]; mutators: string[] } {
   const count = rng.weighted([
     [1, 70],
     [2, 25],
@@ -798,14 +801,16 @@ export function mutate(rng: Random, file: Buffer): { bytes: Buffer; steps: strin
   ] as const);
   let bytes = file;
   const steps: string[] = [];
+  const mutators: string[] = [];
   let attempts = 0;
   while (steps.length < count && attempts < 20) {
     attempts++;
-    const mutator = rng.weighted(MUTATORS.map(([, m, w]) => [m, w] as const));
+    const [name, mutator] = rng.weighted(MUTATORS.map((m) => [m, m[2]] as const));
     const result = mutator(rng, bytes);
     if (!result) continue;
     bytes = result.bytes;
     steps.push(`${result.name}: ${result.detail}`);
+    mutators.push(name);
   }
-  return { bytes, steps };
+  return { bytes, steps, mutators };
 }

@@ -30,6 +30,7 @@ import { buildCli, startCli } from './cli-support.js';
 import type { CliBox } from './cli-support.js';
 import { missingDcmtkTools, freePort } from './dimse-support.js';
 import { describeCase, fuzzCase } from './fuzz-cases.js';
+import { MUTATORS } from './fuzz-mutators.js';
 import type { FuzzCase } from './fuzz-cases.js';
 import { basic, PYDICOM, sha256, testFile } from './support.js';
 
@@ -290,6 +291,28 @@ afterAll(() => {
   if (box && box.child.exitCode === null) box.child.kill('SIGKILL');
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+/** A run of the default length applies every mutator (about 400 draws; the rarest weighs 2 in 60). */
+const COVERAGE_CASES = 300;
+
+test('the cases are reproducible from (seed, index) alone, in any order, and every mutator takes part', () => {
+  const count = Math.max(CASES, COVERAGE_CASES);
+  const fingerprint = (c: FuzzCase): string =>
+    `${c.source} ${sha256(c.bytes)} ${c.steps.join('; ')}`;
+  const built = new Map<number, string>();
+  const applied = new Set<string>();
+  for (let i = 0; i < count; i++) {
+    const c = fuzzCase(SEED, i);
+    for (const m of c.mutators) applied.add(m);
+    if (i % 23 === 0) built.set(i, fingerprint(c));
+  }
+  // Rebuilt alone, last first: the same file, bytes and steps.
+  for (const i of [...built.keys()].reverse()) {
+    const again = fuzzCase(SEED, i);
+    expect(fingerprint(again), describeCase(SEED, again)).toBe(built.get(i));
+  }
+  expect([...applied].sort()).toEqual(MUTATORS.map(([name]) => name).sort());
 });
 
 test(`fuzz: ${ONLY ? `cases ${ONLY.join(', ')}` : `${CASES} cases`} of seed ${SEED}: no 5xx but the documented ones, no hang, the engine alive and responsive`, async () => {
