@@ -36,6 +36,11 @@ export interface BoxOptions {
   batchSize?: number;
   /** Parallel transfers per run (§13.3). Default 8. */
   parallelism?: number;
+  /**
+   * The most bytes a received transfer body may inflate to (one DICOM file); the inflate stream is cut there.
+   * Default 2 GiB, the SCP's largest dataset (`dicomLimits.maxDatasetBytes`).
+   */
+  maxImageBytes?: number;
 }
 
 export const BOX_DEFAULTS: Required<BoxOptions> = {
@@ -45,6 +50,7 @@ export const BOX_DEFAULTS: Required<BoxOptions> = {
   onlineWindowMs: 15_000,
   batchSize: 200,
   parallelism: 8,
+  maxImageBytes: 2 * 1024 ** 3,
 };
 
 /** The engine services used (the Engine itself satisfies this). */

@@ -298,7 +298,11 @@ export class BoxWorker {
     const source = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
     let incoming: IncomingTransaction | undefined;
     try {
-      const tempPath = await inflateToTemp(this.service.files, source);
+      const tempPath = await inflateToTemp(
+        this.service.files,
+        source,
+        this.service.options.maxImageBytes,
+      );
       await this.service.ingest.ingest(tempPath, {
         source: { sourceType: 'box', sourceName: this.box.name, sourceId: this.box.id },
         sopClasses: 'image-data-and-extended',

@@ -43,7 +43,8 @@ export const BUDGET_FLAGS: Readonly<Record<keyof Budgets, string>> = {
   workerHeapMb: '--worker-heap-mb',
 };
 
-export type BudgetErrorCode = 'inflated-size' | 'decoded-size' | 'time-limit' | 'memory-limit';
+export type BudgetErrorCode =
+  'inflated-size' | 'decoded-size' | 'time-limit' | 'memory-limit' | 'file-size';
 
 /** A budget was exceeded; the message names the limit. */
 export class BudgetError extends DicomError {
@@ -128,6 +129,17 @@ export function timeLimitError(ms: number): BudgetError {
   return new BudgetError(
     'time-limit',
     `processing was stopped at the time limit of ${Number.isInteger(s) ? s : s.toFixed(1)} s (${BUDGET_FLAGS.jobTimeoutMs})`,
+  );
+}
+
+/**
+ * A stored file over 2 GiB, the most Node reads into one buffer (`fs.readFile`): rendering and rewriting read the
+ * whole file, so they stop with this error; the attributes and image information read only the head.
+ */
+export function fileSizeError(bytes: number): BudgetError {
+  return new BudgetError(
+    'file-size',
+    `the stored file (${(bytes / 1024 ** 3).toFixed(1)} GiB) is larger than 2 GiB, the most that can be read whole to render or rewrite it`,
   );
 }
 

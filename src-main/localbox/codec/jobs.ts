@@ -11,7 +11,7 @@
  * Library errors leave as service errors (DicomError, InvalidArgument, FileNotFound, RenderError, …), which
  * cross the thread boundary by name (wire-errors.ts).
  */
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import type { Patient, Study } from '../../slicebox/types.js';
 import {
   DicomParseError,
@@ -52,10 +52,12 @@ import {
   readImageInformation,
   renderPng,
 } from '../rendering/index.js';
-import type { ImageAttribute, ImageInformation, RenderOptions } from '../rendering/index.js';
+import type { ImageInformation, RenderOptions } from '../rendering/index.js';
 import { matchStoredFile } from '../seriestypes/rule-evaluation.js';
 import type { Rule } from '../seriestypes/rule-evaluation.js';
 import { FileNotFound, InvalidArgument } from '../system/errors.js';
+import { fileSizeError } from './budgets.js';
+import { readStoredHead } from './stored-head.js';
 
 /** An upload validated and ready to store (§6.1 steps 1-4): what the storage transaction needs. */
 export interface PreparedUpload {
@@ -77,12 +79,17 @@ export interface AnonymizeJobResult {
   bytes?: Uint8Array;
 }
 
-/** Reads a stored file; a missing file is FileNotFound (404 `File not found: <path>`). */
+/**
+ * Reads a stored file; a missing file is FileNotFound (404 `File not found: <path>`), a file over 2 GiB (more than
+ * one buffer holds) a BudgetError (PNG 501, rewrites 400).
+ */
 async function readStored(path: string): Promise<Uint8Array> {
   try {
     return await readFile(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new FileNotFound(path);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new FileNotFound(path);
+    if (code === 'ERR_FS_FILE_TOO_LARGE') throw fileSizeError((await stat(path)).size);
     throw e;
   }
 }
@@ -182,15 +189,19 @@ export const JOBS = {
     return { png: await renderPng(await readStored(input.path), input.options) };
   },
 
-  /** `GET /images/{id}/attributes` (§10.5). */
-  async 'render.attributes'(input: { path: string }): Promise<ImageAttribute[]> {
-    const bytes = await readStored(input.path);
-    return readOrFail(() => readAttributes(bytes));
+  /**
+   * `GET /images/{id}/attributes` (§10.5), as the JSON body: only the head of the file (up to Pixel Data) is read,
+   * and the list, which can be large, is serialized here rather than on the event loop.
+   */
+  async 'render.attributes'(input: { path: string }): Promise<{ json: Uint8Array }> {
+    const bytes = await readStoredHead(input.path);
+    const attributes = readOrFail(() => readAttributes(bytes));
+    return { json: Buffer.from(JSON.stringify(attributes)) };
   },
 
-  /** `GET /images/{id}/imageinformation` (§10.6). */
+  /** `GET /images/{id}/imageinformation` (§10.6), from the head of the file (up to Pixel Data). */
   async 'render.imageInformation'(input: { path: string }): Promise<ImageInformation> {
-    const bytes = await readStored(input.path);
+    const bytes = await readStoredHead(input.path);
     return readOrFail(() => readImageInformation(bytes));
   },
 

@@ -23,7 +23,11 @@
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { inflateDataset } from '../codec/budgets.js';
-import { DicomReadError, readDataset } from '../rendering/dicom-stream-reader.js';
+import {
+  DicomNestingError,
+  DicomReadError,
+  readDataset,
+} from '../rendering/dicom-stream-reader.js';
 import { dicomParser } from './dicom-parser.js';
 import type { DataSet } from './dicom-parser.js';
 import { DicomError, presentationContextError } from './errors.js';
@@ -65,6 +69,7 @@ function looksTruncated(message: string): boolean {
 
 /** A parse error of the stream reader as the upload's DICOM error. */
 function readErrorToDicomError(e: unknown): unknown {
+  if (e instanceof DicomNestingError) return new DicomError(e.message);
   if (!(e instanceof DicomReadError)) return e;
   return new DicomError(
     e.truncated ? 'DICOM file is truncated' : `Not a DICOM stream: ${e.message}`,
@@ -204,6 +209,7 @@ function parseHead(
   }
   const deflated = transferSyntaxUid === TransferSyntax.DeflatedExplicitVrLittleEndian;
   if (deflated && !complete) throw new NeedMoreBytes('deflated datasets are parsed as a whole');
+  if (!deflated) checkNesting(bytes, meta, transferSyntaxUid);
 
   let dataSet: DataSet;
   try {
@@ -235,6 +241,29 @@ function parseHead(
     explicit: transferSyntaxUid !== TransferSyntax.ImplicitVrLittleEndian,
     littleEndian: transferSyntaxUid !== TransferSyntax.ExplicitVrBigEndian,
   };
+}
+
+/**
+ * Refuses sequences nested deeper than the stream reader's limit before dicom-parser, which recurses once per
+ * level, builds its tree (thousands of levels overflow its stack, or not, depending on the thread's stack size).
+ * A cheap walk of the element headers up to Pixel Data; any other problem it meets is left to dicom-parser.
+ */
+function checkNesting(bytes: Uint8Array, meta: DataSet, transferSyntaxUid: string): void {
+  const start = (meta as DataSet & { position?: number }).position;
+  if (start === undefined) return;
+  try {
+    readDataset(
+      bytes,
+      {
+        explicit: transferSyntaxUid !== TransferSyntax.ImplicitVrLittleEndian,
+        bigEndian: transferSyntaxUid === TransferSyntax.ExplicitVrBigEndian,
+      },
+      { header: (h) => (h.path.length === 0 && h.tag >= PIXEL_DATA_TAG ? 'stop' : 'skip') },
+      start,
+    );
+  } catch (e) {
+    if (e instanceof DicomNestingError) throw new DicomError(e.message);
+  }
 }
 
 /** Best effort: the SOP Class UID of a dataset that has no file meta information (for the error message). */

@@ -349,8 +349,15 @@ function receiver(): ScpConstructor {
       // The disk is slower than the peer: wait until the temp file has caught up (the socket pauses meanwhile).
       if (sink && sink.writableNeedDrain) {
         return new Promise((resolve) => {
-          sink.once('drain', resolve);
-          sink.once('close', resolve);
+          // Both listeners go when either fires: one left per wait piled up on a large dataset (found by the fuzz
+          // test: MaxListenersExceededWarning after 11 waits).
+          const done = (): void => {
+            sink.off('drain', done);
+            sink.off('close', done);
+            resolve();
+          };
+          sink.once('drain', done);
+          sink.once('close', done);
         });
       }
       return undefined;

@@ -31,6 +31,28 @@ export class DicomReadError extends Error {
   }
 }
 
+/**
+ * Sequences nested deeper than this are refused (a DicomNestingError): real objects nest a few levels (functional
+ * groups 2, SR content trees rarely 10), while thousands of levels make every recursive DICOM library overflow its
+ * stack and make the attribute list grow with the square of the depth (DECISIONS.md "Fuzz test").
+ */
+export const MAX_SEQUENCE_DEPTH = 64;
+
+/** Sequences nested more than {@link MAX_SEQUENCE_DEPTH} levels deep. */
+export class DicomNestingError extends DicomReadError {
+  constructor(tag: number) {
+    super(
+      `sequences are nested more than ${MAX_SEQUENCE_DEPTH} levels deep (at ${tagText(tag)}), which this box does not accept`,
+    );
+    // The name stays DicomReadError: that is how it crosses the worker boundary (codec/wire-errors.ts).
+  }
+}
+
+function tagText(tag: number): string {
+  const hex = (tag >>> 0).toString(16).toUpperCase().padStart(8, '0');
+  return `(${hex.slice(0, 4)},${hex.slice(4)})`;
+}
+
 /** One step of the path to an element: the enclosing sequence's tag and the 1-based item number. */
 export interface PathStep {
   tag: number;
@@ -145,7 +167,8 @@ class Reader {
   readDataset(enc: Encoding, end: number | undefined, path: readonly PathStep[]): void {
     while (end === undefined ? true : this.pos < end) {
       if (end === undefined && this.pos >= this.bytes.length) {
-        throw new DicomReadError('Missing item delimitation item');
+        // The data ends inside an item of undefined length.
+        throw new DicomReadError('Missing item delimitation item', true);
       }
       if (end !== undefined && this.pos >= this.bytes.length) return;
       const tag = this.readTag(enc.bigEndian);
@@ -193,6 +216,7 @@ class Reader {
     if (action === 'stop') throw new Stop();
 
     if (isSequence) {
+      if (path.length >= MAX_SEQUENCE_DEPTH) throw new DicomNestingError(tag);
       this.visitor.sequence?.(header);
       // CP-246: the items of an explicit UN element with undefined length are Implicit VR Little Endian.
       const itemEnc = enc.explicit && vr === 'UN' ? { explicit: false, bigEndian: false } : enc;

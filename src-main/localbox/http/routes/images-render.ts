@@ -47,11 +47,15 @@ export function registerImageRenderRoutes(routes: Routes, engine: Engine): void 
   routes.add('GET', `/api/images/${ID}/attributes`, 'user', async (request, reply) => {
     const id = pathId(request);
     const path = storedPath(engine, id);
-    return sendJson(
-      reply,
-      200,
-      await engine.codec.run('render.attributes', { path }, { label: `image ${id}` }),
+    const { json } = await engine.codec.run(
+      'render.attributes',
+      { path },
+      { label: `image ${id}` },
     );
+    return reply
+      .code(200)
+      .type('application/json')
+      .send(Buffer.from(json.buffer, json.byteOffset, json.byteLength));
   });
 
   routes.add('GET', `/api/images/${ID}/imageinformation`, 'user', async (request, reply) => {

@@ -17,7 +17,7 @@ import {
   FailedOutgoingTransactionImageSchema,
   OutgoingTransactionImageSchema,
 } from '../../boxes/wire.js';
-import { inflateToTemp, zlibDeflate } from '../../boxes/zlib.js';
+import { InflatedImageTooLarge, inflateToTemp, zlibDeflate } from '../../boxes/zlib.js';
 import type { Engine } from '../../engine.js';
 import { authenticate } from '../auth.js';
 import { jsonBody } from '../bodies.js';
@@ -92,7 +92,8 @@ export function registerTransactionRoutes(routes: Routes, engine: Engine): void 
     );
   };
 
-  // The remote pushes one image of its outgoing transaction. Always 204, also when the image is rejected.
+  // The remote pushes one image of its outgoing transaction. 204, also when the image is rejected; 400 when its body
+  // inflates past the ceiling (DECISIONS.md "Fuzz test and its findings").
   tokenRoute(
     '/image',
     {
@@ -103,7 +104,7 @@ export function registerTransactionRoutes(routes: Routes, engine: Engine): void 
         const body = request.body as Readable | undefined;
         try {
           if (!body || typeof body.pipe !== 'function') throw new Error('no data');
-          const tempPath = await inflateToTemp(engine.files, body);
+          const tempPath = await inflateToTemp(engine.files, body, boxes.options.maxImageBytes);
           await engine.ingest.ingest(tempPath, {
             source: { sourceType: 'box', sourceName: box.name, sourceId: box.id },
             sopClasses: 'image-data-and-extended',
@@ -118,6 +119,10 @@ export function registerTransactionRoutes(routes: Routes, engine: Engine): void 
             `Ignoring rejected image from ${box.name} in transaction ${transactionId}: ${(e as Error).message}`,
           );
           tx.recordIncoming(box, transactionId, sequenceNumber, total, undefined, false);
+          // Over the ceiling (a deflate bomb): said to the sender, with the status every active side counts as
+          // "rejected, do not retry" (§13.3). Other rejections keep the faithful 204 (quirk 11).
+          if (e instanceof InflatedImageTooLarge)
+            return sendText(reply, 400, `Image rejected: ${e.message}`);
         }
         return sendNoContent(reply);
       },
