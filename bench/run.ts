@@ -5,7 +5,8 @@
  *
  *   node out/bench/run.js [--full] [--runs N] [--images N] [--import-files N] [--query-images N]
  *                         [--query-requests N] [--export-mb N] [--render-cold N] [--render-warm N]
- *                         [--only ingest,import,render,export,query,dicom] [--out FILE] [--ct FILE] [--keep]
+ *                         [--only ingest,import,render,health,export,query,dicom] [--out FILE] [--ct FILE]
+ *                         [--keep]
  *                         [--profile DIR]   (V8 CPU profiles of the local box process, for `--cpu-prof` analysis)
  */
 import { execFileSync } from 'node:child_process';
@@ -22,6 +23,7 @@ import { runWithConcurrency } from '../src-main/services/imports/run-with-concur
 import { generateSlices, makeTemplate, type Slice, type SliceTemplate } from './generate-slices.js';
 import { DCMTK_HELP, findDcmtk } from './dcmtk.js';
 import { dicomSection } from './dicom-section.js';
+import { healthSection } from './health-section.js';
 import { closeConnections, pool, request, type HttpResult } from './http.js';
 import { startLocalbox, type LocalboxServer } from './localbox.js';
 import { findOrthanc, ORTHANC_HELP, startOrthanc, type OrthancServer } from './orthanc.js';
@@ -29,7 +31,7 @@ import { memoryOf, sampleRss } from './process.js';
 import { percentile, summarize, type Summary } from './stats.js';
 import { markdownTable, printTable, type Line } from './table.js';
 
-const SECTIONS = ['ingest', 'import', 'render', 'export', 'query', 'dicom'] as const;
+const SECTIONS = ['ingest', 'import', 'render', 'health', 'export', 'query', 'dicom'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `npm run bench -- [options]   (or: node out/bench/run.js [options])
@@ -42,7 +44,8 @@ const USAGE = `npm run bench -- [options]   (or: node out/bench/run.js [options]
   --export-mb N          export set size in MiB (default 100; --full 1024)
   --render-cold N        cold PNG renders per run (default 20)
   --render-warm N        warm PNG renders per run (default 50)
-  --only LIST            sections: ingest,import,render,export,query,dicom (default all)
+  --only LIST            sections: ingest,import,render,health,export,query,dicom (default all;
+                         render and health also run ingest, for images to render)
   --out FILE             JSON figures (default out/bench/results.json; a .md table is written next to it)
   --ct FILE              the source CT slice (default ../shared/testdata/dicom/pydicom/CT_small.dcm)
   --profile DIR          write V8 CPU profiles of the local box process (--cpu-prof) to DIR
@@ -973,7 +976,9 @@ async function main(): Promise<void> {
   let hostInfo: Record<string, unknown> | undefined;
   const patientCounter = { next: 1_000_000 };
   try {
-    const needA = (['ingest', 'import', 'render', 'export'] as const).some((s) => opt.only.has(s));
+    const needA = (['ingest', 'import', 'render', 'health', 'export'] as const).some((s) =>
+      opt.only.has(s),
+    );
     if (needA) {
       const peers = await startPeers('a');
       orthancVersion = peers.orthanc?.version;
@@ -985,7 +990,7 @@ async function main(): Promise<void> {
         orthancIds: [],
         peakRss: { localbox: [], orthanc: [] },
       };
-      if (opt.only.has('ingest') || opt.only.has('render')) {
+      if (opt.only.has('ingest') || opt.only.has('render') || opt.only.has('health')) {
         log(
           `\n== ingest: ${opt.images} slices of ${(template.bytes.length / 1024).toFixed(0)} KB, 1 and 4 clients`,
         );
@@ -1002,6 +1007,29 @@ async function main(): Promise<void> {
       if (opt.only.has('render')) {
         log(`\n== render: ${opt.renderCold} cold + ${opt.renderWarm} warm PNGs per run`);
         await renderSection(opt, peers, ingest, fig);
+      }
+      if (opt.only.has('health')) {
+        log(
+          `\n== health: latency of the health request while 4 clients post ${opt.images} slices and PNGs render`,
+        );
+        // Images the render section never touched (it uses the first runs × render-cold + 1).
+        const first = opt.only.has('render') ? opt.runs * opt.renderCold + 1 : 0;
+        await healthSection({
+          runs: opt.runs,
+          localbox: peers.localbox,
+          orthanc: peers.orthanc,
+          slices: () => {
+            const slices = sliceSet(template, opt.images, patientCounter.next);
+            patientCounter.next += Math.ceil(slices.length / 100);
+            return slices;
+          },
+          renderIds: {
+            localbox: ingest.localboxIds.slice(first),
+            orthanc: ingest.orthancIds.slice(first),
+          },
+          fig,
+          log,
+        });
       }
       if (opt.only.has('export')) {
         log(`\n== export: ${opt.exportMb} MiB export set`);
