@@ -35,7 +35,7 @@ import type {
 import { DicomError, presentationContextError } from '../dicom/errors.js';
 import { extractMetadata, isFlaggedAnonymous } from '../dicom/metadata.js';
 import type { DicomMetadata } from '../dicom/metadata.js';
-import { validateDicomFile } from '../dicom/parse.js';
+import { validateDicomBytes, validateDicomFile } from '../dicom/parse.js';
 import type { ParsedDicom } from '../dicom/parse.js';
 import { acceptedSopClasses } from '../dicom/uids.js';
 import type { SopClassPolicy } from '../dicom/uids.js';
@@ -140,18 +140,23 @@ export const JOBS = {
    */
   async 'ingest.prepare'(input: {
     path: string;
+    /** The file's bytes, when the upload was received into memory (the file may still be being written). */
+    bytes?: Uint8Array | undefined;
     sopClasses: SopClassPolicy;
     filters?: SourceFilters | undefined;
     reverse: boolean;
   }): Promise<PreparedUpload> {
-    let parsed = await validateDicomFile(input.path);
+    if (input.bytes && input.filters) throw new Error('tag filters rewrite the file: pass no bytes');
+    let parsed = input.bytes
+      ? await validateDicomBytes(input.bytes)
+      : await validateDicomFile(input.path);
     if (!acceptedSopClasses(input.sopClasses).has(parsed.sopClassUid))
       throw presentationContextError(parsed.sopClassUid, parsed.transferSyntaxUid);
     if (input.filters && (await filterDicomFile(input.path, input.filters)))
       parsed = await validateDicomFile(input.path);
     const out = prepared(parsed);
     if (input.reverse && isFlaggedAnonymous(parsed.dataSet)) {
-      const bytes = await readFile(input.path);
+      const bytes = input.bytes ?? (await readFile(input.path));
       const values = withAnonymizationErrors(() => reverseKeyValues(bytes));
       if (values) out.reverseKeyValues = values;
     }

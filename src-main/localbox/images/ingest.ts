@@ -14,6 +14,11 @@
  * Preparation (validation, tag filters, reverse anonymization) is CPU work and runs in the worker pool
  * (codec/jobs.ts `ingest.prepare`, `ingest.reverse`); what comes back is plain metadata. The key lookup of reverse
  * anonymization and everything in the database stay here, on the main thread.
+ *
+ * An upload received into memory (storage/receive-temp.ts) is validated from those bytes, moved to the worker,
+ * while its temp file is still being written and flushed; the store is queued only once both are done, so the
+ * order on disk stays: temp file flushed → renamed into place → directory flushed → commit. When the source has
+ * tag filters (which rewrite the temp file) the file is waited for first and validated from disk.
  */
 import type { Database } from 'better-sqlite3';
 import type { KeyLookup } from '../anonymization/index.js';
@@ -22,9 +27,10 @@ import type { Source } from '../../slicebox/types.js';
 import type { SopClassPolicy } from '../dicom/uids.js';
 import type { SourceFilters } from '../filtering/apply-filters.js';
 import type { MetadataWrites, UpsertResult } from '../metadata/metadata-writes.js';
-import { PoolClosedError } from '../pool/worker-pool.js';
+import { PoolClosedError, transferablesOf } from '../pool/worker-pool.js';
 import type { CodecRunner } from '../pool/worker-pool.js';
 import type { FileStore } from '../storage/file-store.js';
+import type { ReceivedTemp } from '../storage/receive-temp.js';
 
 export interface IngestOptions {
   source: Source;
@@ -92,23 +98,42 @@ export class IngestService {
     if (this.queue.length > 0) this.flush();
   }
 
-  /** Stores the DICOM file at `tempPath` (a file in the store's temp folder, consumed by this call). */
-  async ingest(tempPath: string, options: IngestOptions): Promise<UpsertResult> {
+  /**
+   * Stores a DICOM file in the store's temp folder (consumed by this call): a path to a file already on disk, or an
+   * upload received by `FileStore.receiveTemp` (its file may still be being written).
+   */
+  async ingest(temp: string | ReceivedTemp, options: IngestOptions): Promise<UpsertResult> {
+    const received: ReceivedTemp =
+      typeof temp === 'string' ? { path: temp, written: Promise.resolve() } : temp;
+    const tempPath = received.path;
     let queued = false;
+    let renamed = false;
     this.preparing++;
     try {
       if (this.closed) throw new PoolClosedError();
       const label = `${options.source.sourceType} ${options.source.sourceName}`;
-      let prepared = await this.codec.run(
+      const filters = this.tagFilters?.(options.source);
+      const filtered =
+        filters !== undefined && filters.blacklists.length + filters.whitelists.length > 0;
+      // Validated from memory while the file is written, unless tag filters must rewrite the file.
+      const bytes = filtered ? undefined : received.bytes;
+      if (!bytes) await received.written;
+      const preparing = this.codec.run(
         'ingest.prepare',
         {
           path: tempPath,
+          bytes,
           sopClasses: options.sopClasses,
-          filters: this.tagFilters?.(options.source),
+          filters: filtered ? filters : undefined,
           reverse: options.reverseAnonymization === true,
         },
-        { label: `upload from ${label}` },
+        {
+          label: `upload from ${label}`,
+          transfer: bytes ? transferablesOf(bytes) : [],
+        },
       );
+      const [first] = await Promise.all([preparing, received.written]);
+      let prepared = first;
       if (options.reverseAnonymization && prepared.reverseKeyValues) {
         if (!this.anonymizationKeys) throw new Error('reverse anonymization needs the key store');
         prepared =
@@ -132,6 +157,7 @@ export class IngestService {
             options.withinTransaction?.(result);
             // Last in the savepoint: when it throws nothing was moved, and nothing can fail after it.
             this.files.renameIntoPlaceSync(tempPath, result.image.id);
+            renamed = true;
             return result;
           },
           resolve,
@@ -148,7 +174,10 @@ export class IngestService {
       return stored;
     } finally {
       if (!queued) this.preparing--;
-      await this.files.discardTemp(tempPath);
+      // A write still running could recreate the file after its removal: let it settle first.
+      await received.written.catch(() => undefined);
+      // Renamed into place: nothing is left in the temp folder (if the batch failed, the file was removed).
+      if (!renamed) await this.files.discardTemp(tempPath);
     }
   }
 
