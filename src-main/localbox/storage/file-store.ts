@@ -11,8 +11,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  close,
   closeSync,
   createWriteStream,
+  fsync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -93,6 +95,19 @@ export class FileStore {
    */
   renameIntoPlaceSync(tempPath: string, imageId: number): void {
     renameSync(tempPath, this.pathOf(imageId));
+  }
+
+  /**
+   * `syncStoredDirSync` on the libuv pool: the directory is opened here and its fsync queued at once, so that it
+   * runs while this thread is busy (the commit's own fsync, images/ingest.ts).
+   */
+  syncStoredDir(): Promise<void> {
+    const dir = openSync(this.dicomDir, 'r');
+    return new Promise((resolve, reject) => {
+      fsync(dir, (error) => {
+        close(dir, () => (error ? reject(error) : resolve()));
+      });
+    });
   }
 
   /** fsyncs the `dicom/` directory, making every rename into it so far durable. */
