@@ -119,7 +119,7 @@ test('validation runs from the bytes before the file is written; nothing is stor
   const stored = e.ingest.ingest(received, { source, sopClasses: 'image-data-and-extended' });
   // The validation job got the bytes and finished, while the temp file does not even exist yet.
   await vi.waitFor(() => expect(jobs).toHaveBeenCalledTimes(1));
-  const [kind, input] = jobs.mock.calls[0] as [string, { bytes?: Uint8Array }];
+  const [kind, input] = jobs.mock.calls[0] as unknown as [string, { bytes?: Uint8Array }];
   expect(kind).toBe('ingest.prepare');
   expect(input.bytes).toBeDefined();
   await jobs.mock.results[0]?.value;

@@ -53,6 +53,7 @@ import {
   renderPng,
 } from '../rendering/index.js';
 import type { ImageAttribute, ImageInformation, RenderOptions } from '../rendering/index.js';
+import type { FileIdentity } from '../rendering/png-cache.js';
 import { matchStoredFile } from '../seriestypes/rule-evaluation.js';
 import type { Rule } from '../seriestypes/rule-evaluation.js';
 import { FileNotFound, InvalidArgument } from '../system/errors.js';
@@ -84,6 +85,33 @@ async function readStored(path: string): Promise<Uint8Array> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new FileNotFound(path);
     throw e;
+  }
+}
+
+/**
+ * Reads a stored file through one descriptor, with the identity of that very file (for the PNG cache,
+ * rendering/png-cache.ts); a missing file is FileNotFound.
+ */
+async function readStoredVersion(path: string): Promise<{ bytes: Uint8Array; file: FileIdentity }> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new FileNotFound(path);
+    throw e;
+  }
+  try {
+    const st = await handle.stat({ bigint: true });
+    const bytes = await handle.readFile();
+    const file = {
+      ino: String(st.ino),
+      size: String(st.size),
+      mtimeNs: String(st.mtimeNs),
+      ctimeNs: String(st.ctimeNs),
+    };
+    return { bytes, file };
+  } finally {
+    await handle.close();
   }
 }
 
@@ -146,7 +174,8 @@ export const JOBS = {
     filters?: SourceFilters | undefined;
     reverse: boolean;
   }): Promise<PreparedUpload> {
-    if (input.bytes && input.filters) throw new Error('tag filters rewrite the file: pass no bytes');
+    if (input.bytes && input.filters)
+      throw new Error('tag filters rewrite the file: pass no bytes');
     let parsed = input.bytes
       ? await validateDicomBytes(input.bytes)
       : await validateDicomFile(input.path);
@@ -179,12 +208,13 @@ export const JOBS = {
     return { ...prepared(await validateDicomFile(input.path)), reversed: result.reversed };
   },
 
-  /** `GET /images/{id}/png` (§10.7). */
+  /** `GET /images/{id}/png` (§10.7), with the identity of the file version that was rendered. */
   async 'render.png'(input: {
     path: string;
     options: RenderOptions;
-  }): Promise<{ png: Uint8Array }> {
-    return { png: await renderPng(await readStored(input.path), input.options) };
+  }): Promise<{ png: Uint8Array; file: FileIdentity }> {
+    const { bytes, file } = await readStoredVersion(input.path);
+    return { png: await renderPng(bytes, input.options), file };
   },
 
   /** `GET /images/{id}/attributes` (§10.5). */
