@@ -57,6 +57,7 @@ import type { FileIdentity } from '../rendering/png-cache.js';
 import { matchStoredFile } from '../seriestypes/rule-evaluation.js';
 import type { Rule } from '../seriestypes/rule-evaluation.js';
 import { FileNotFound, InvalidArgument } from '../system/errors.js';
+import { hashPassword, verifyPassword } from './password-hashing.js';
 
 /** An upload validated and ready to store (§6.1 steps 1-4): what the storage transaction needs. */
 export interface PreparedUpload {
@@ -346,6 +347,16 @@ export const JOBS = {
   }): Promise<{ bytes: Uint8Array }> {
     const bytes = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
     return { bytes: convertDataset(bytes, input.meta, input.toTs) };
+  },
+
+  /** bcrypt check of a password (users/pooled-passwords.ts); a malformed hash is a wrong password. */
+  async 'password.verify'(input: { password: string; hash: string }): Promise<{ ok: boolean }> {
+    return { ok: await verifyPassword(input.password, input.hash) };
+  },
+
+  /** bcrypt hash (cost 10, `$2a$`) of a new password. */
+  async 'password.hash'(input: { password: string }): Promise<{ hash: string }> {
+    return { hash: await hashPassword(input.password) };
   },
 
   /** Series type rules against the first image of a series (§20.3): the ids of the matching types. */
