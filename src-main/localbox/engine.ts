@@ -205,8 +205,9 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
       scpListeners: new ScpListeners({
         host: config.dicomHost ?? '127.0.0.1',
         tmpDir: files.tmpDir,
-        store: (tempPath, source) =>
-          ingest.ingest(tempPath, { source, sopClasses: 'image-data', reverseAnonymization: true }),
+        memory: files.uploadMemory,
+        store: (received, source) =>
+          ingest.ingest(received, { source, sopClasses: 'image-data', reverseAnonymization: true }),
         log: (type, message) => logSafely(log, type, 'SCP', message),
         ...(config.dicomLimits ? { limits: config.dicomLimits } : {}),
       }),
