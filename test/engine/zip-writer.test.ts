@@ -4,7 +4,7 @@
  * lowering the thresholds, so that every size and offset field and the entry count take the ZIP64 form.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -104,8 +104,32 @@ test('ZIP64: every size, offset and the entry count in ZIP64 form', async () => 
   }
 });
 
+test('many entries, whole and streamed mixed: every entry in order, byte-identical', async () => {
+  // More entries than are read ahead, sizes on both sides of wholeFileBytes, so entries are read ahead
+  // behind a streamed one and the read-ahead refills as entries are sent.
+  const many = Array.from({ length: 40 }, (_, i) => {
+    const data = Buffer.alloc(i % 3 === 0 ? 5000 + i : 300 + i, i);
+    const path = join(work, `many-${i}`);
+    writeFileSync(path, data);
+    return { name: `many/${i}.bin`, path, data };
+  });
+  const zip = join(work, 'many.zip');
+  await pipeline(storedZipStream(many, { wholeFileBytes: 1000 }), createWriteStream(zip));
+  execFileSync('unzip', ['-tq', zip]);
+  const want = many.map((f) => ({ name: f.name, sha: sha256(f.data) }));
+  expect(readWithPython(zip)).toEqual(want.map((e) => ({ ...e, method: 0 })));
+});
+
 test('a file that cannot be read fails the stream; nothing stays open', async () => {
-  const fds = () => readdirSync('/proc/self/fd').length;
+  // Descriptors of this test's files only (other parts of the test process open and close their own).
+  const fds = () =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(work);
+      } catch {
+        return false; // closed meanwhile
+      }
+    }).length;
   const before = fds();
   const broken = [...files.slice(0, 2), { name: 'gone.dcm', path: join(work, 'missing') }];
   await expect(

@@ -1,7 +1,8 @@
 /**
  * A streaming ZIP writer for STORED entries read from files (the export archive, export-zip.ts), written for
  * speed: CRC-32 by Node's native `zlib.crc32`, each file read with few large reads straight into the buffer that
- * is sent, and the next file read while the current one is being sent.
+ * is sent (behind room for its local header: one write per entry), and up to four files read ahead (16 MiB at
+ * most) while the current one is being sent.
  *
  * Format (PKWARE APPNOTE 6.3.x): local header, file data, … central directory, end of central directory. Names
  * are UTF-8 (general purpose bit 11). A file up to `wholeFileBytes` (8 MiB) is read whole first, so its local
@@ -96,30 +97,130 @@ async function openEntry(path: string): Promise<Opened> {
   }
 }
 
-/** Reads `length` bytes from the start of the file into a new buffer (few large reads); fails if short. */
-async function readWhole(handle: FileHandle, length: number, path: string): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length);
+/** Reads the file's first `length` bytes into `buf` at `at` (few large reads); fails if short. */
+async function readInto(
+  handle: FileHandle,
+  buf: Buffer,
+  at: number,
+  length: number,
+  path: string,
+): Promise<void> {
   let done = 0;
   while (done < length) {
-    const { bytesRead } = await handle.read(buf, done, length - done, done);
+    const { bytesRead } = await handle.read(buf, at + done, length - done, done);
     if (bytesRead === 0) break;
     done += bytesRead;
   }
   if (done !== length) throw new Error(`${path} ended after ${done} of ${length} bytes`);
-  return buf;
 }
 
-/** A file read whole (with its CRC), or opened to be streamed. */
-type Prepared = { kind: 'whole'; data: Buffer; crc: number } | { kind: 'stream'; opened: Opened };
+/**
+ * A file read whole, in one buffer that starts with its local header (one write per entry, no copy), or opened
+ * to be streamed.
+ */
+type Prepared =
+  | { kind: 'whole'; bytes: Buffer; crc: number; size: number }
+  | { kind: 'stream'; opened: Opened };
 
-async function prepare(entry: ZipFileEntry, wholeFileBytes: number): Promise<Prepared> {
+interface EntryFormat {
+  wholeFileBytes: number;
+  zip64From: number;
+  date: number;
+  time: number;
+}
+
+async function prepare(entry: ZipFileEntry, f: EntryFormat): Promise<Prepared> {
   const opened = await openEntry(entry.path);
-  if (opened.size > wholeFileBytes) return { kind: 'stream', opened };
+  if (opened.size > f.wholeFileBytes) return { kind: 'stream', opened };
   try {
-    const data = await readWhole(opened.handle, opened.size, entry.path);
-    return { kind: 'whole', data, crc: crc32(data) };
+    const { size } = opened;
+    const name = Buffer.from(entry.name, 'utf8');
+    const big = size >= f.zip64From;
+    const extra = big ? zip64Extra([size, size]) : Buffer.alloc(0);
+    const headerLength = 30 + name.length + extra.length;
+    const bytes = Buffer.allocUnsafe(headerLength + size);
+    await readInto(opened.handle, bytes, headerLength, size, entry.path);
+    const crc = crc32(bytes.subarray(headerLength));
+    writeLocalHeader(bytes, name, extra, FLAG_UTF8, crc, big ? U32_MAX : size, {
+      date: f.date,
+      time: f.time,
+      version: big ? VERSION_ZIP64 : VERSION_PLAIN,
+    });
+    return { kind: 'whole', bytes, crc, size };
   } finally {
     await opened.handle.close();
+  }
+}
+
+/** How many files are read ahead of the one being sent, and how many bytes of them at most. */
+const READ_AHEAD_FILES = 4;
+const READ_AHEAD_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Entries prepared in order, up to READ_AHEAD_FILES ahead and (counting the files already read) about
+ * READ_AHEAD_BYTES, so reading from disk overlaps sending. `close()` closes files opened ahead.
+ */
+class ReadAhead {
+  private readonly queue: { prepared: Promise<Prepared>; bytes: number }[] = [];
+  private nextIndex = 0;
+  private heldBytes = 0;
+  private closed = false;
+
+  constructor(
+    private readonly entries: readonly ZipFileEntry[],
+    private readonly format: EntryFormat,
+  ) {
+    this.fill();
+  }
+
+  private fill(): void {
+    while (
+      !this.closed &&
+      this.queue.length < READ_AHEAD_FILES &&
+      this.heldBytes < READ_AHEAD_BYTES &&
+      this.nextIndex < this.entries.length
+    ) {
+      const slot = {
+        prepared: prepare(this.entries[this.nextIndex++] as ZipFileEntry, this.format),
+        bytes: 0,
+      };
+      this.queue.push(slot);
+      slot.prepared.then(
+        (p) => {
+          if (p.kind !== 'whole' || !this.queue.includes(slot)) return;
+          slot.bytes = p.bytes.length;
+          this.heldBytes += slot.bytes;
+        },
+        () => undefined, // observed when awaited; never unhandled if the stream ends first
+      );
+    }
+  }
+
+  /** The next entry (in order); the caller owns it (closes a streamed one). */
+  next(): Promise<Prepared> {
+    const slot = this.queue.shift();
+    if (!slot) return Promise.reject(new Error('no more entries'));
+    return slot.prepared.then(
+      (p) => {
+        this.heldBytes -= slot.bytes;
+        this.fill();
+        return p;
+      },
+      (e: unknown) => {
+        this.close();
+        throw e;
+      },
+    );
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const slot of this.queue.splice(0)) {
+      void slot.prepared.then(
+        (p) => (p.kind === 'stream' ? p.opened.handle.close() : undefined),
+        () => undefined,
+      );
+    }
   }
 }
 
@@ -134,42 +235,23 @@ async function* zipChunks(
   const { date, time } = dosDateTime(options.mtime ?? new Date());
   const central: CentralRecord[] = [];
   let offset = 0;
-  let next: Promise<Prepared> | undefined;
-  const start = (i: number): Promise<Prepared> | undefined => {
-    const entry = entries[i];
-    if (!entry) return undefined;
-    const p = prepare(entry, wholeFileBytes);
-    p.catch(() => undefined); // observed when awaited; never unhandled if the stream ends first
-    return p;
-  };
+  const ahead = new ReadAhead(entries, { wholeFileBytes, zip64From, date, time });
   try {
-    next = start(0);
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i] as ZipFileEntry;
-      const current = await (next as Promise<Prepared>);
-      // The next file is read while this one is sent.
-      next = current.kind === 'whole' ? start(i + 1) : undefined;
+    for (const entry of entries) {
+      const current = await ahead.next();
       const name = Buffer.from(entry.name, 'utf8');
       if (current.kind === 'whole') {
-        const size = current.data.length;
-        const big = size >= zip64From;
-        const extra = big ? zip64Extra([size, size]) : Buffer.alloc(0);
-        const header = localHeader(name, extra, FLAG_UTF8, current.crc, big ? U32_MAX : size, {
-          date,
-          time,
-          version: big ? VERSION_ZIP64 : VERSION_PLAIN,
-        });
-        central.push({ name, flags: FLAG_UTF8, crc: current.crc, size, offset });
-        offset += header.length + size;
-        yield header;
-        yield current.data;
+        central.push({ name, flags: FLAG_UTF8, crc: current.crc, size: current.size, offset });
+        offset += current.bytes.length;
+        yield current.bytes;
       } else {
         const { handle, size } = current.opened;
         try {
           const big = size >= zip64From;
           const flags = FLAG_UTF8 | FLAG_DATA_DESCRIPTOR;
           const extra = big ? zip64Extra([0, 0]) : Buffer.alloc(0);
-          const header = localHeader(name, extra, flags, 0, 0, {
+          const header = Buffer.allocUnsafe(30 + name.length + extra.length);
+          writeLocalHeader(header, name, extra, flags, 0, 0, {
             date,
             time,
             version: big ? VERSION_ZIP64 : VERSION_PLAIN,
@@ -197,28 +279,25 @@ async function* zipChunks(
         } finally {
           await handle.close();
         }
-        next = start(i + 1);
       }
     }
     yield* endRecords(central, offset, { date, time, zip64From, zip64EntriesFrom });
   } finally {
-    // The consumer went away (or a read failed): close a file opened ahead for streaming.
-    void next?.then(
-      (p) => (p.kind === 'stream' ? p.opened.handle.close() : undefined),
-      () => undefined,
-    );
+    // The consumer went away (or a read failed): close the files opened ahead.
+    ahead.close();
   }
 }
 
-function localHeader(
+/** Writes a local header at the start of `h` (which has room for it). */
+function writeLocalHeader(
+  h: Buffer,
   name: Buffer,
   extra: Buffer,
   flags: number,
   crc: number,
   size: number,
   at: { date: number; time: number; version: number },
-): Buffer {
-  const h = Buffer.alloc(30 + name.length + extra.length);
+): void {
   h.writeUInt32LE(0x04034b50, 0);
   h.writeUInt16LE(at.version, 4);
   h.writeUInt16LE(flags, 6);
@@ -232,7 +311,6 @@ function localHeader(
   h.writeUInt16LE(extra.length, 28);
   name.copy(h, 30);
   extra.copy(h, 30 + name.length);
-  return h;
 }
 
 function dataDescriptor(crc: number, size: number, zip64: boolean): Buffer {
