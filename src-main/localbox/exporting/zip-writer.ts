@@ -119,8 +119,7 @@ async function readInto(
  * to be streamed.
  */
 type Prepared =
-  | { kind: 'whole'; bytes: Buffer; crc: number; size: number }
-  | { kind: 'stream'; opened: Opened };
+  { kind: 'whole'; bytes: Buffer; crc: number; size: number } | { kind: 'stream'; opened: Opened };
 
 interface EntryFormat {
   wholeFileBytes: number;
