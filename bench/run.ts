@@ -6,7 +6,8 @@
  *   node out/bench/run.js [--full] [--runs N] [--images N] [--import-files N] [--query-images N]
  *                         [--query-requests N] [--export-mb N] [--render-cold N] [--render-warm N]
  *                         [--viewer-slices N] [--viewer-scroll N]
- *                         [--only ingest,import,render,export,query,dicom,retrieve,viewer] [--out FILE] [--ct FILE]
+ *                         [--only ingest,import,render,health,export,query,dicom,retrieve,viewer] [--out FILE]
+ *                         [--ct FILE]
  *                         [--keep]
  *                         [--profile DIR]   (V8 CPU profiles of the local box process, for `--cpu-prof` analysis)
  */
@@ -26,6 +27,7 @@ import { DCMTK_HELP, findDcmtk } from './dcmtk.js';
 import { dicomSection } from './dicom-section.js';
 import { findMovescu, MOVESCU_HELP, retrieveSection } from './retrieve-section.js';
 import { VIEWER_HELP, findChromium, viewerSection } from './viewer-section.js';
+import { healthSection } from './health-section.js';
 import { closeConnections, pool, request, type HttpResult } from './http.js';
 import { startLocalbox, type LocalboxServer } from './localbox.js';
 import { findOrthanc, ORTHANC_HELP, startOrthanc, type OrthancServer } from './orthanc.js';
@@ -37,6 +39,7 @@ const SECTIONS = [
   'ingest',
   'import',
   'render',
+  'health',
   'export',
   'query',
   'dicom',
@@ -57,7 +60,8 @@ const USAGE = `npm run bench -- [options]   (or: node out/bench/run.js [options]
   --render-warm N        warm PNG renders per run (default 50)
   --viewer-slices N      slices of the series the viewer opens (default 500)
   --viewer-scroll N      slices asked for, one per display frame, per scrolling run (default 200)
-  --only LIST            sections: ingest,import,render,export,query,dicom,retrieve,viewer (default all)
+  --only LIST            sections: ingest,import,render,health,export,query,dicom,retrieve,viewer (default all;
+                         render and health also run ingest, for images to render)
   --out FILE             JSON figures (default out/bench/results.json; a .md table is written next to it)
   --ct FILE              the source CT slice (default ../shared/testdata/dicom/pydicom/CT_small.dcm)
   --profile DIR          write V8 CPU profiles of the local box process (--cpu-prof) to DIR
@@ -995,7 +999,9 @@ async function main(): Promise<void> {
   let hostInfo: Record<string, unknown> | undefined;
   const patientCounter = { next: 1_000_000 };
   try {
-    const needA = (['ingest', 'import', 'render', 'export'] as const).some((s) => opt.only.has(s));
+    const needA = (['ingest', 'import', 'render', 'health', 'export'] as const).some((s) =>
+      opt.only.has(s),
+    );
     if (needA) {
       const peers = await startPeers('a');
       orthancVersion = peers.orthanc?.version;
@@ -1007,7 +1013,7 @@ async function main(): Promise<void> {
         orthancIds: [],
         peakRss: { localbox: [], orthanc: [] },
       };
-      if (opt.only.has('ingest') || opt.only.has('render')) {
+      if (opt.only.has('ingest') || opt.only.has('render') || opt.only.has('health')) {
         log(
           `\n== ingest: ${opt.images} slices of ${(template.bytes.length / 1024).toFixed(0)} KB, 1 and 4 clients`,
         );
@@ -1024,6 +1030,29 @@ async function main(): Promise<void> {
       if (opt.only.has('render')) {
         log(`\n== render: ${opt.renderCold} cold + ${opt.renderWarm} warm PNGs per run`);
         await renderSection(opt, peers, ingest, fig);
+      }
+      if (opt.only.has('health')) {
+        log(
+          `\n== health: latency of the health request while 4 clients post ${opt.images} slices and PNGs render`,
+        );
+        // Images the render section never touched (it uses the first runs × render-cold + 1).
+        const first = opt.only.has('render') ? opt.runs * opt.renderCold + 1 : 0;
+        await healthSection({
+          runs: opt.runs,
+          localbox: peers.localbox,
+          orthanc: peers.orthanc,
+          slices: () => {
+            const slices = sliceSet(template, opt.images, patientCounter.next);
+            patientCounter.next += Math.ceil(slices.length / 100);
+            return slices;
+          },
+          renderIds: {
+            localbox: ingest.localboxIds.slice(first),
+            orthanc: ingest.orthancIds.slice(first),
+          },
+          fig,
+          log,
+        });
       }
       if (opt.only.has('export')) {
         log(`\n== export: ${opt.exportMb} MiB export set`);

@@ -34,6 +34,8 @@ import { SeriesTypeStore } from './seriestypes/series-type-store.js';
 import { SeriesTypeUpdater } from './seriestypes/series-type-updater.js';
 import { FileStore } from './storage/file-store.js';
 import { Authenticator } from './users/authenticator.js';
+import type { PasswordHasher } from './users/passwords.js';
+import { pooledPasswords } from './users/pooled-passwords.js';
 import { SessionStore } from './users/sessions.js';
 import { ensureSuperuser } from './users/superuser.js';
 import { UserStore } from './users/user-store.js';
@@ -86,6 +88,8 @@ export interface Engine {
   users: UserStore;
   sessions: SessionStore;
   auth: Authenticator;
+  /** bcrypt in the worker pool (users/pooled-passwords.ts). */
+  passwords: PasswordHasher;
   metadata: MetadataQueries;
   metadataWrites: MetadataWrites;
   ingest: IngestService;
@@ -164,6 +168,7 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
       codec.run('seriesTypes.match', { path, rulesByType }, { label: 'series type update' }),
     );
     const filters = new FilterStore(db);
+    const passwords = pooledPasswords(codec);
     const ingest = new IngestService(db, files, metadataWrites, codec, anonymizationKeys, {
       ...(config.groupCommitWaitMs !== undefined
         ? { groupCommitWaitMs: config.groupCommitWaitMs }
@@ -187,7 +192,8 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
       log,
       users,
       sessions,
-      auth: new Authenticator(users, sessions),
+      auth: new Authenticator(users, sessions, passwords),
+      passwords,
       metadata: new MetadataQueries(db),
       metadataWrites,
       ingest,
@@ -208,8 +214,9 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
       scpListeners: new ScpListeners({
         host: config.dicomHost ?? '127.0.0.1',
         tmpDir: files.tmpDir,
-        store: (tempPath, source) =>
-          ingest.ingest(tempPath, { source, sopClasses: 'image-data', reverseAnonymization: true }),
+        memory: files.uploadMemory,
+        store: (received, source) =>
+          ingest.ingest(received, { source, sopClasses: 'image-data', reverseAnonymization: true }),
         log: (type, message) => logSafely(log, type, 'SCP', message),
         ...(config.dicomLimits ? { limits: config.dicomLimits } : {}),
       }),

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SLICEBOX_API_VERSION } from '../../src-main/localbox/config.js';
 import { openEngine } from '../../src-main/localbox/engine.js';
+import type { Engine } from '../../src-main/localbox/engine.js';
 import { buildApp } from '../../src-main/localbox/http/app.js';
 import type { AppOptions } from '../../src-main/localbox/http/app.js';
 import { ADMIN, basic } from './support.js';
@@ -15,6 +16,7 @@ export interface AppBox {
   url: string;
   port: number;
   dataDir: string;
+  engine: Engine;
   /** fetch with admin Basic auth unless `auth: null` or another header is given. */
   api(path: string, init?: RequestInit & { auth?: string | null }): Promise<Response>;
   stop(): Promise<void>;
@@ -43,6 +45,7 @@ export async function startAppBox(options: Partial<AppOptions>): Promise<AppBox>
     url,
     port,
     dataDir,
+    engine,
     api(path, init = {}) {
       const { auth, ...rest } = init;
       const headers = new Headers(rest.headers);

@@ -35,7 +35,7 @@ import type {
 import { DicomError, presentationContextError } from '../dicom/errors.js';
 import { extractMetadata, isFlaggedAnonymous } from '../dicom/metadata.js';
 import type { DicomMetadata } from '../dicom/metadata.js';
-import { validateDicomFile } from '../dicom/parse.js';
+import { validateDicomBytes, validateDicomFile } from '../dicom/parse.js';
 import type { ParsedDicom } from '../dicom/parse.js';
 import { acceptedSopClasses } from '../dicom/uids.js';
 import type { SopClassPolicy } from '../dicom/uids.js';
@@ -53,10 +53,12 @@ import {
   renderPng,
 } from '../rendering/index.js';
 import type { ImageInformation, RenderOptions } from '../rendering/index.js';
+import type { FileIdentity } from '../rendering/png-cache.js';
 import { matchStoredFile } from '../seriestypes/rule-evaluation.js';
 import type { Rule } from '../seriestypes/rule-evaluation.js';
 import { FileNotFound, InvalidArgument } from '../system/errors.js';
 import { fileSizeError } from './budgets.js';
+import { hashPassword, verifyPassword } from './password-hashing.js';
 import { readStoredHead } from './stored-head.js';
 
 /** An upload validated and ready to store (§6.1 steps 1-4): what the storage transaction needs. */
@@ -91,6 +93,35 @@ async function readStored(path: string): Promise<Uint8Array> {
     if (code === 'ENOENT') throw new FileNotFound(path);
     if (code === 'ERR_FS_FILE_TOO_LARGE') throw fileSizeError((await stat(path)).size);
     throw e;
+  }
+}
+
+/**
+ * Reads a stored file through one descriptor, with the identity of that very file (for the PNG cache,
+ * rendering/png-cache.ts); a missing file is FileNotFound, one over 2 GiB a BudgetError (as `readStored`).
+ */
+async function readStoredVersion(path: string): Promise<{ bytes: Uint8Array; file: FileIdentity }> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new FileNotFound(path);
+    throw e;
+  }
+  try {
+    const st = await handle.stat({ bigint: true });
+    const bytes = await handle.readFile().catch((e: NodeJS.ErrnoException) => {
+      throw e.code === 'ERR_FS_FILE_TOO_LARGE' ? fileSizeError(Number(st.size)) : e;
+    });
+    const file = {
+      ino: String(st.ino),
+      size: String(st.size),
+      mtimeNs: String(st.mtimeNs),
+      ctimeNs: String(st.ctimeNs),
+    };
+    return { bytes, file };
+  } finally {
+    await handle.close();
   }
 }
 
@@ -147,18 +178,24 @@ export const JOBS = {
    */
   async 'ingest.prepare'(input: {
     path: string;
+    /** The file's bytes, when the upload was received into memory (the file may still be being written). */
+    bytes?: Uint8Array | undefined;
     sopClasses: SopClassPolicy;
     filters?: SourceFilters | undefined;
     reverse: boolean;
   }): Promise<PreparedUpload> {
-    let parsed = await validateDicomFile(input.path);
+    if (input.bytes && input.filters)
+      throw new Error('tag filters rewrite the file: pass no bytes');
+    let parsed = input.bytes
+      ? await validateDicomBytes(input.bytes)
+      : await validateDicomFile(input.path);
     if (!acceptedSopClasses(input.sopClasses).has(parsed.sopClassUid))
       throw presentationContextError(parsed.sopClassUid, parsed.transferSyntaxUid);
     if (input.filters && (await filterDicomFile(input.path, input.filters)))
       parsed = await validateDicomFile(input.path);
     const out = prepared(parsed);
     if (input.reverse && isFlaggedAnonymous(parsed.dataSet)) {
-      const bytes = await readFile(input.path);
+      const bytes = input.bytes ?? (await readFile(input.path));
       const values = withAnonymizationErrors(() => reverseKeyValues(bytes));
       if (values) out.reverseKeyValues = values;
     }
@@ -181,12 +218,13 @@ export const JOBS = {
     return { ...prepared(await validateDicomFile(input.path)), reversed: result.reversed };
   },
 
-  /** `GET /images/{id}/png` (§10.7). */
+  /** `GET /images/{id}/png` (§10.7), with the identity of the file version that was rendered. */
   async 'render.png'(input: {
     path: string;
     options: RenderOptions;
-  }): Promise<{ png: Uint8Array }> {
-    return { png: await renderPng(await readStored(input.path), input.options) };
+  }): Promise<{ png: Uint8Array; file: FileIdentity }> {
+    const { bytes, file } = await readStoredVersion(input.path);
+    return { png: await renderPng(bytes, input.options), file };
   },
 
   /**
@@ -322,6 +360,16 @@ export const JOBS = {
   }): Promise<{ bytes: Uint8Array }> {
     const bytes = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
     return { bytes: convertDataset(bytes, input.meta, input.toTs) };
+  },
+
+  /** bcrypt check of a password (users/pooled-passwords.ts); a malformed hash is a wrong password. */
+  async 'password.verify'(input: { password: string; hash: string }): Promise<{ ok: boolean }> {
+    return { ok: await verifyPassword(input.password, input.hash) };
+  },
+
+  /** bcrypt hash (cost 10, `$2a$`) of a new password. */
+  async 'password.hash'(input: { password: string }): Promise<{ hash: string }> {
+    return { hash: await hashPassword(input.password) };
   },
 
   /** Series type rules against the first image of a series (§20.3): the ids of the matching types. */

@@ -287,6 +287,26 @@ function sopClassOfBareDataset(bytes: Uint8Array, bigEndian: boolean): string {
   }
 }
 
+/**
+ * What validation reads from: a file (read piece by piece) or bytes already in memory (an upload received into
+ * memory, validated while its temp file is written; images/ingest.ts). Reads past the end return fewer bytes.
+ */
+interface ByteSource {
+  size: number;
+  readAt(position: number, length: number): Promise<Uint8Array>;
+}
+
+function fileSource(fh: FileHandle, size: number): ByteSource {
+  return { size, readAt: (position, length) => readAt(fh, position, length) };
+}
+
+function bytesSource(bytes: Uint8Array): ByteSource {
+  return {
+    size: bytes.length,
+    readAt: (position, length) => Promise.resolve(bytes.subarray(position, position + length)),
+  };
+}
+
 async function readAt(fh: FileHandle, position: number, length: number): Promise<Uint8Array> {
   const buf = Buffer.alloc(length);
   let done = 0;
@@ -300,14 +320,14 @@ async function readAt(fh: FileHandle, position: number, length: number): Promise
 
 /** Walks the items of encapsulated Pixel Data from `offset`; returns the file offset just after the delimiter. */
 async function endOfEncapsulatedPixelData(
-  fh: FileHandle,
+  source: ByteSource,
   offset: number,
   fileSize: number,
 ): Promise<number> {
   let p = offset;
   for (;;) {
     if (p + 8 > fileSize) throw new DicomError('DICOM file is truncated');
-    const h = await readAt(fh, p, 8);
+    const h = await source.readAt(p, 8);
     const group = (h[0] as number) | ((h[1] as number) << 8);
     const element = (h[2] as number) | ((h[3] as number) << 8);
     const length =
@@ -393,38 +413,54 @@ export async function validateDicomFile(
   const fh = await open(path, 'r');
   try {
     const { size } = await fh.stat();
-    if (size === 0) throw new DicomError('Not a DICOM stream: no data');
-    let headSize = Math.min(size, Math.max(options.initialHeadBytes ?? DEFAULT_HEAD_BYTES, 1));
-    for (;;) {
-      const head = await readAt(fh, 0, headSize);
-      let result: HeadResult;
-      try {
-        result = parseHead(head, size, ACCEPTED_TRANSFER_SYNTAXES);
-      } catch (e) {
-        if (e instanceof NeedMoreBytes && headSize < size) {
-          headSize = Math.min(size, headSize * 2);
-          continue;
-        }
-        if (e instanceof NeedMoreBytes) throw new DicomError('DICOM file is truncated');
-        throw e;
-      }
-      if (result.pixelData) {
-        const { dataOffset, length, undefinedLength } = result.pixelData;
-        const end = undefinedLength
-          ? await endOfEncapsulatedPixelData(fh, dataOffset, size)
-          : dataOffset + length;
-        if (end > size) throw new DicomError('DICOM file is truncated');
-        if (end < size) {
-          const { explicit, littleEndian } = result;
-          const total = size - end;
-          const probe = await readAt(fh, end, Math.min(total, TAIL_PROBE_BYTES));
-          if (checkTail(probe, explicit, littleEndian, end, total) === 'read more')
-            checkTail(await readAt(fh, end, total), explicit, littleEndian, end);
-        }
-      }
-      return result.parsed;
-    }
+    return await validateDicomSource(fileSource(fh, size), options);
   } finally {
     await fh.close();
+  }
+}
+
+/** {@link validateDicomFile} for the bytes of a file already in memory (same checks, same errors). */
+export function validateDicomBytes(
+  bytes: Uint8Array,
+  options: ParseOptions = {},
+): Promise<ParsedDicom> {
+  return validateDicomSource(bytesSource(bytes), options);
+}
+
+async function validateDicomSource(
+  source: ByteSource,
+  options: ParseOptions,
+): Promise<ParsedDicom> {
+  const size = source.size;
+  if (size === 0) throw new DicomError('Not a DICOM stream: no data');
+  let headSize = Math.min(size, Math.max(options.initialHeadBytes ?? DEFAULT_HEAD_BYTES, 1));
+  for (;;) {
+    const head = await source.readAt(0, headSize);
+    let result: HeadResult;
+    try {
+      result = parseHead(head, size, ACCEPTED_TRANSFER_SYNTAXES);
+    } catch (e) {
+      if (e instanceof NeedMoreBytes && headSize < size) {
+        headSize = Math.min(size, headSize * 2);
+        continue;
+      }
+      if (e instanceof NeedMoreBytes) throw new DicomError('DICOM file is truncated');
+      throw e;
+    }
+    if (result.pixelData) {
+      const { dataOffset, length, undefinedLength } = result.pixelData;
+      const end = undefinedLength
+        ? await endOfEncapsulatedPixelData(source, dataOffset, size)
+        : dataOffset + length;
+      if (end > size) throw new DicomError('DICOM file is truncated');
+      if (end < size) {
+        const { explicit, littleEndian } = result;
+        const total = size - end;
+        const probe = await source.readAt(end, Math.min(total, TAIL_PROBE_BYTES));
+        if (checkTail(probe, explicit, littleEndian, end, total) === 'read more')
+          checkTail(await source.readAt(end, total), explicit, littleEndian, end);
+      }
+    }
+    return result.parsed;
   }
 }

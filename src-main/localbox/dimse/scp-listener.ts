@@ -7,7 +7,9 @@
  * * Received datasets are never decoded by dcmjs: `createStoreWritableStream` streams the raw PDV bytes to a temp
  *   file behind a Part 10 header (preamble, `DICM`, file meta with the negotiated transfer syntax), so private
  *   tags and compressed pixel data are stored byte-for-byte. The temp file then goes through the shared ingest
- *   (§6) with source `{scp, <name>, <id>}` and reverse anonymization on.
+ *   (§6) with source `{scp, <name>, <id>}` and reverse anonymization on. A dataset that fits the upload memory
+ *   budget (storage/receive-temp.ts) is also kept in memory: the ingest validates those bytes while the temp file
+ *   is flushed, as for HTTP uploads (nothing is stored before the flush has completed).
  * * The C-STORE response is sent after the store attempt and is always Success (0000), also when storing failed
  *   (faithful to §16; the failure is logged with subject `SCP`).
  * * Bad input never ends or stalls the engine (DECISIONS.md, "SCP hardening"): every PDU is checked before
@@ -41,6 +43,7 @@ import {
   installFastSend,
   installPduReader,
 } from './fast-path.js';
+import type { ReceivedTemp, UploadMemory } from '../storage/receive-temp.js';
 import { fileMetaHeader } from './part10.js';
 import { DATASET_HEAD_BYTES, receivedDatasetProblem } from './received-dataset.js';
 import { MAX_ASSOCIATE_RQ_BYTES, resolveScpLimits, seconds } from './scp-limits.js';
@@ -61,8 +64,13 @@ export interface ScpListenerDeps {
   host: string;
   /** Folder for files in flight (the file store's temp folder). */
   tmpDir: string;
-  /** Stores a received Part 10 temp file (consumes it), e.g. `engine.ingest.ingest`. */
-  store(tempPath: string, source: Source): Promise<unknown>;
+  /**
+   * Stores a received Part 10 temp file (consumes it), e.g. `engine.ingest.ingest`; its bytes come along when
+   * they were kept in memory, and its flush may still be running (`written`).
+   */
+  store(received: ReceivedTemp, source: Source): Promise<unknown>;
+  /** The budget for datasets kept in memory (the file store's); none: datasets are read back from their file. */
+  memory?: UploadMemory;
   log(type: 'INFO' | 'WARN' | 'ERROR', message: string): void;
   /** Overrides of the default limits (scp-limits.ts). */
   limits?: Partial<ScpLimits>;
@@ -116,13 +124,19 @@ async function writeFully(handle: FileHandle, buffers: Buffer[]): Promise<void> 
 }
 
 /**
- * A writable that puts the Part 10 header and then every received PDV value into a temp file (fsynced on end).
- * It never emits 'error' (dcmjs-dimse does not listen for one): a write failure is recorded in `error`, later
- * bytes are discarded, and the store is reported as failed.
+ * A writable that puts the Part 10 header and then every received PDV value into a temp file, flushed (fsync) at
+ * the end: it finishes when the last byte is written, and `synced` settles when the flush is done. While the
+ * memory budget allows, it also keeps every byte (`bytes`). It never emits 'error' (dcmjs-dimse does not listen
+ * for one): a write failure is recorded in `error`, later bytes are discarded, and the store is reported as failed.
  */
 export class TempFileSink extends Writable {
   error: Error | undefined;
+  /** Settles when the temp file is flushed and closed (rejects when the flush failed). */
+  synced: Promise<void> = Promise.resolve();
   private handle: FileHandle | undefined;
+  /** Everything written so far, while it fits the memory budget (views: received chunks are never reused). */
+  private kept: Buffer[] | undefined = [];
+  private keptLength = 0;
   /** Header bytes still to pass before the dataset starts. */
   private headerLeft: number;
   /** The first DATASET_HEAD_BYTES of the dataset (for received-dataset.ts). */
@@ -132,13 +146,51 @@ export class TempFileSink extends Writable {
   constructor(
     readonly path: string,
     header: Buffer,
+    private readonly memory: UploadMemory | undefined,
   ) {
     // Not auto-destroyed on finish: the finished file is handed over to the ingest. The high-water mark is the
     // receiver's backpressure bound (see `gate`): below it dcmjs-dimse never waits for 'drain' in the middle of
     // a P-DATA-TF, so a C-STORE's first bytes do not wait for the temp file to be opened.
     super({ autoDestroy: false, highWaterMark: SINK_HIGH_WATER_BYTES });
     this.headerLeft = header.length;
+    if (!memory) this.kept = undefined;
     this.write(header);
+  }
+
+  /** The whole file as written, when it was kept in memory (a copy that can be moved to a worker). */
+  takeBytes(): Uint8Array | undefined {
+    const kept = this.kept;
+    if (!kept || this.error) {
+      this.dropKept();
+      return undefined;
+    }
+    this.kept = undefined;
+    const bytes = Buffer.concat(kept, this.keptLength);
+    // The budget is held until the flush has settled, like an HTTP upload's.
+    const length = this.keptLength;
+    void this.synced.then(
+      () => this.memory?.give(length),
+      () => this.memory?.give(length),
+    );
+    return bytes;
+  }
+
+  private keep(buffers: Buffer[]): void {
+    if (!this.kept) return;
+    for (const b of buffers) {
+      if (!this.memory?.take(this.keptLength, b.length)) {
+        this.dropKept();
+        return;
+      }
+      this.kept.push(b);
+      this.keptLength += b.length;
+    }
+  }
+
+  private dropKept(): void {
+    if (this.kept) this.memory?.give(this.keptLength);
+    this.kept = undefined;
+    this.keptLength = 0;
   }
 
   /** The first bytes of the dataset as received (at most DATASET_HEAD_BYTES). */
@@ -191,6 +243,7 @@ export class TempFileSink extends Writable {
 
   private writeAll(buffers: Buffer[], callback: () => void): void {
     this.keepHead(buffers);
+    this.keep(buffers);
     const handle = this.handle;
     if (!handle || this.error) return callback();
     writeFully(handle, buffers).then(
@@ -202,17 +255,14 @@ export class TempFileSink extends Writable {
     );
   }
 
+  /** Every byte is written: finish now, and flush (fsync) and close the file meanwhile (`synced`). */
   override _final(callback: () => void): void {
     const handle = this.handle;
     this.handle = undefined;
     if (!handle) return callback();
-    handle
-      .sync()
-      .catch((e: Error) => {
-        this.error ??= e;
-      })
-      .finally(() => handle.close().catch(() => undefined))
-      .then(() => callback(), callback);
+    this.synced = handle.sync().finally(() => handle.close().catch(() => undefined));
+    this.synced.catch(() => undefined);
+    callback();
   }
 
   /** Destroyed before it finished (association aborted or closed mid-transfer): the partial file goes. */
@@ -220,6 +270,8 @@ export class TempFileSink extends Writable {
     const handle = this.handle;
     this.handle = undefined;
     const finished = this.writableFinished;
+    // Bytes not handed over (`takeBytes`) give their memory budget back.
+    this.dropKept();
     void (async () => {
       await handle?.close().catch(() => undefined);
       if (!finished) await rm(this.path, { force: true });
@@ -251,6 +303,10 @@ function receiver(): ScpConstructor {
   class ReceivedDataset extends D.Dataset {
     constructor(
       readonly tempPath: string,
+      /** The whole Part 10 file, when it was kept in memory. */
+      readonly bytes: Uint8Array | undefined,
+      /** Settles when the temp file is flushed. */
+      readonly written: Promise<void>,
       readonly failure: Error | undefined,
       /** The transfer syntax accepted for its presentation context (the one in the temp file's meta). */
       readonly acceptedSyntax: string,
@@ -517,7 +573,11 @@ function receiver(): ScpConstructor {
         transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? '',
         sourceAeTitle: this.callingAe,
       });
-      this.sink = new TempFileSink(join(this.deps.tmpDir, `${randomUUID()}.part`), header);
+      this.sink = new TempFileSink(
+        join(this.deps.tmpDir, `${randomUUID()}.part`),
+        header,
+        this.deps.memory,
+      );
       return this.sink;
     }
 
@@ -532,6 +592,8 @@ function receiver(): ScpConstructor {
         callback(
           new ReceivedDataset(
             sink.path,
+            sink.takeBytes(),
+            sink.synced,
             sink.error,
             context.getAcceptedTransferSyntaxUid() ?? '',
             sink.datasetHead,
@@ -582,11 +644,14 @@ function receiver(): ScpConstructor {
         });
         if (problem) throw new Error(problem);
       } catch (e) {
+        await dataset.written.catch(() => undefined);
         await rm(dataset.tempPath, { force: true }).catch(() => undefined);
         return failed(errorText(e));
       }
       try {
-        await this.deps.store(dataset.tempPath, {
+        const received: ReceivedTemp = { path: dataset.tempPath, written: dataset.written };
+        if (dataset.bytes) received.bytes = dataset.bytes;
+        await this.deps.store(received, {
           sourceType: 'scp',
           sourceName: this.scp.name,
           sourceId: this.scp.id,

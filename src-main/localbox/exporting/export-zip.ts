@@ -4,15 +4,15 @@
  * in the order of the set.
  *
  * - Entries are STORED, not deflated: DICOM pixel data rarely compresses well and streaming speed matters.
- * - yazl streams each entry from a file stream opened only when that entry is written (`addReadStreamLazy`),
- *   so memory and open file descriptors stay bounded whatever the set size; ZIP64 is used when needed.
+ * - zip-writer.ts writes the archive: each file is opened only a few entries before it is sent (up to four
+ *   are read ahead while the current one is sent, 16 MiB at most), so memory and open file descriptors stay bounded whatever the set size;
+ *   ZIP64 is used when needed.
  * - Folder names: `/` and `\` become `-` (Slicebox), and so do control characters. Every folder name starts
  *   with `<dbId>_`, so no path segment can be `.` or `..`: entries cannot escape the extraction folder.
  */
-import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import yazl from 'yazl';
 import type { Database } from 'better-sqlite3';
+import { storedZipStream } from './zip-writer.js';
 
 export interface ExportEntry {
   imageId: number;
@@ -79,25 +79,5 @@ export function zipStream(
   entries: readonly ExportEntry[],
   pathOf: (imageId: number) => string,
 ): Readable {
-  const zip = new yazl.ZipFile();
-  const output = zip.outputStream as Readable;
-  let current: Readable | undefined;
-  const fail = (e: unknown) => {
-    if (!output.destroyed) output.destroy(e instanceof Error ? e : new Error(String(e)));
-  };
-  zip.on('error', fail);
-  output.once('close', () => current?.destroy());
-  for (const entry of entries) {
-    zip.addReadStreamLazy(entry.name, { compress: false }, (cb) => {
-      if (output.destroyed) return;
-      open(pathOf(entry.imageId), 'r').then((handle) => {
-        const stream = handle.createReadStream();
-        current = stream;
-        stream.once('error', fail);
-        cb(null, stream);
-      }, fail);
-    });
-  }
-  zip.end();
-  return output;
+  return storedZipStream(entries.map((e) => ({ name: e.name, path: pathOf(e.imageId) })));
 }

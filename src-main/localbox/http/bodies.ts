@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import { DicomError } from '../dicom/errors.js';
 import type { FileStore } from '../storage/file-store.js';
+import type { ReceivedTemp } from '../storage/receive-temp.js';
 import { HttpError } from './errors.js';
 
 export const NOT_JSON = Symbol('not-json');
@@ -36,8 +37,11 @@ export function jsonBody<T>(request: FastifyRequest, schema: z.ZodType<T>): T {
   return result.data;
 }
 
-export interface Upload {
-  tempPath: string;
+/**
+ * An upload received into a temp file (storage/receive-temp.ts). A small one also comes as `bytes`, and its file
+ * may still be being written: wait for `written` before reading the file (the ingest does).
+ */
+export interface Upload extends ReceivedTemp {
   /** The multipart file name, when the upload was multipart. */
   fileName?: string;
 }
@@ -76,7 +80,8 @@ function checkBoundary(contentType: string | undefined): void {
 /**
  * Receives an upload into the temp folder. A multipart body without a `file` part counts as raw bytes that are
  * not DICOM (BEHAVIOR.md §10.1), so it fails with a DicomError. A malformed multipart body fails with 400 and
- * leaves nothing behind.
+ * leaves nothing behind. Resolves when the whole body has arrived; the temp file is on disk when `written`
+ * resolves.
  */
 export async function receiveUpload(request: FastifyRequest, files: FileStore): Promise<Upload> {
   if (request.isMultipart()) {
@@ -86,13 +91,16 @@ export async function receiveUpload(request: FastifyRequest, files: FileStore): 
       for await (const part of request.parts()) {
         if (part.type !== 'file') continue;
         if (part.fieldname === 'file' && upload === undefined) {
-          upload = { tempPath: await files.writeTemp(part.file), fileName: part.filename };
+          upload = { ...(await files.receiveTemp(part.file)), fileName: part.filename };
         } else {
           part.file.resume();
         }
       }
     } catch (e) {
-      if (upload) await files.discardTemp(upload.tempPath);
+      if (upload) {
+        await upload.written.catch(() => undefined);
+        await files.discardTemp(upload.path);
+      }
       throw multipartFailure(e);
     }
     if (!upload) throw new DicomError('Not a DICOM stream');
@@ -101,5 +109,5 @@ export async function receiveUpload(request: FastifyRequest, files: FileStore): 
   const body = request.body as Readable | undefined;
   if (!body || typeof (body as Partial<Readable>).pipe !== 'function')
     throw new DicomError('Not a DICOM stream: no data');
-  return { tempPath: await files.writeTemp(body) };
+  return files.receiveTemp(body);
 }

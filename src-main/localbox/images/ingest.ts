@@ -14,6 +14,11 @@
  * Preparation (validation, tag filters, reverse anonymization) is CPU work and runs in the worker pool
  * (codec/jobs.ts `ingest.prepare`, `ingest.reverse`); what comes back is plain metadata. The key lookup of reverse
  * anonymization and everything in the database stay here, on the main thread.
+ *
+ * An upload received into memory (storage/receive-temp.ts) is validated from those bytes, moved to the worker,
+ * while its temp file is still being written and flushed; the store is queued only once both are done, so the
+ * order on disk stays: temp file flushed → renamed into place → directory flushed → commit. When the source has
+ * tag filters (which rewrite the temp file) the file is waited for first and validated from disk.
  */
 import type { Database } from 'better-sqlite3';
 import type { KeyLookup } from '../anonymization/index.js';
@@ -22,9 +27,10 @@ import type { Source } from '../../slicebox/types.js';
 import type { SopClassPolicy } from '../dicom/uids.js';
 import type { SourceFilters } from '../filtering/apply-filters.js';
 import type { MetadataWrites, UpsertResult } from '../metadata/metadata-writes.js';
-import { PoolClosedError } from '../pool/worker-pool.js';
+import { PoolClosedError, transferablesOf } from '../pool/worker-pool.js';
 import type { CodecRunner } from '../pool/worker-pool.js';
 import type { FileStore } from '../storage/file-store.js';
+import type { ReceivedTemp } from '../storage/receive-temp.js';
 
 export interface IngestOptions {
   source: Source;
@@ -89,26 +95,45 @@ export class IngestService {
       clearImmediate(this.flushTimer as NodeJS.Immediate);
     }
     this.flushTimer = undefined;
-    if (this.queue.length > 0) this.flush();
+    if (this.queue.length > 0) this.flush(true);
   }
 
-  /** Stores the DICOM file at `tempPath` (a file in the store's temp folder, consumed by this call). */
-  async ingest(tempPath: string, options: IngestOptions): Promise<UpsertResult> {
+  /**
+   * Stores a DICOM file in the store's temp folder (consumed by this call): a path to a file already on disk, or an
+   * upload received by `FileStore.receiveTemp` (its file may still be being written).
+   */
+  async ingest(temp: string | ReceivedTemp, options: IngestOptions): Promise<UpsertResult> {
+    const received: ReceivedTemp =
+      typeof temp === 'string' ? { path: temp, written: Promise.resolve() } : temp;
+    const tempPath = received.path;
     let queued = false;
+    let renamed = false;
     this.preparing++;
     try {
       if (this.closed) throw new PoolClosedError();
       const label = `${options.source.sourceType} ${options.source.sourceName}`;
-      let prepared = await this.codec.run(
+      const filters = this.tagFilters?.(options.source);
+      const filtered =
+        filters !== undefined && filters.blacklists.length + filters.whitelists.length > 0;
+      // Validated from memory while the file is written, unless tag filters must rewrite the file.
+      const bytes = filtered ? undefined : received.bytes;
+      if (!bytes) await received.written;
+      const preparing = this.codec.run(
         'ingest.prepare',
         {
           path: tempPath,
+          bytes,
           sopClasses: options.sopClasses,
-          filters: this.tagFilters?.(options.source),
+          filters: filtered ? filters : undefined,
           reverse: options.reverseAnonymization === true,
         },
-        { label: `upload from ${label}` },
+        {
+          label: `upload from ${label}`,
+          transfer: bytes ? transferablesOf(bytes) : [],
+        },
       );
+      const [first] = await Promise.all([preparing, received.written]);
+      let prepared = first;
       if (options.reverseAnonymization && prepared.reverseKeyValues) {
         if (!this.anonymizationKeys) throw new Error('reverse anonymization needs the key store');
         prepared =
@@ -126,12 +151,14 @@ export class IngestService {
         this.preparing--;
         queued = true;
         this.enqueue({
+          plain: options.beforeUpsert === undefined && options.withinTransaction === undefined,
           store: () => {
             options.beforeUpsert?.();
             const result = this.writes.upsert(metadata, options.source);
             options.withinTransaction?.(result);
             // Last in the savepoint: when it throws nothing was moved, and nothing can fail after it.
             this.files.renameIntoPlaceSync(tempPath, result.image.id);
+            renamed = true;
             return result;
           },
           resolve,
@@ -148,7 +175,10 @@ export class IngestService {
       return stored;
     } finally {
       if (!queued) this.preparing--;
-      await this.files.discardTemp(tempPath);
+      // A write still running could recreate the file after its removal: let it settle first.
+      await received.written.catch(() => undefined);
+      // Renamed into place: nothing is left in the temp folder (if the batch failed, the file was removed).
+      if (!renamed) await this.files.discardTemp(tempPath);
     }
   }
 
@@ -184,11 +214,19 @@ export class IngestService {
     this.flush();
   }
 
-  private flush(): void {
+  /**
+   * Commits the queued stores in one transaction. The renames are made durable by one fsync of `dicom/` before
+   * the stores are answered. When every store of the batch is a new image without hooks (`plain`), that fsync
+   * runs on the libuv pool while the commit's WAL fsync runs here, instead of before it (DECISIONS.md "Group
+   * commit: the directory fsync beside the commit"); otherwise, or with `strict`, it runs inside the transaction,
+   * before the commit.
+   */
+  private flush(strict = false): void {
     const batch = this.queue;
     this.queue = [];
     const done: Array<{ pending: PendingStore; result: UpsertResult }> = [];
     const failed: Array<{ pending: PendingStore; error: unknown }> = [];
+    let dirSynced: Promise<void> | undefined;
     try {
       this.db.transaction(() => {
         for (const pending of batch) {
@@ -201,8 +239,15 @@ export class IngestService {
             if (!this.db.inTransaction) throw error;
           }
         }
-        // Make the renames durable before the rows that record them are committed.
-        if (done.length > 0) this.files.syncStoredDirSync();
+        if (done.length === 0) return;
+        if (!strict && done.every((d) => d.pending.plain && d.result.added)) {
+          // Started now (the fsync is queued at once), awaited after the commit.
+          dirSynced = this.files.syncStoredDir();
+          dirSynced.catch(() => undefined);
+        } else {
+          // Make the renames durable before the rows that record them are committed.
+          this.files.syncStoredDirSync();
+        }
       })();
     } catch (error) {
       // Nothing of the batch was committed: new files renamed into place must not survive.
@@ -214,7 +259,26 @@ export class IngestService {
       return;
     }
     for (const f of failed) f.pending.reject(f.error);
-    for (const { pending, result } of done) pending.resolve(result);
+    if (!dirSynced) {
+      for (const { pending, result } of done) pending.resolve(result);
+      return;
+    }
+    dirSynced.then(
+      () => {
+        for (const { pending, result } of done) pending.resolve(result);
+      },
+      (error: unknown) => {
+        // Committed, but the renames may not be durable: nothing of the batch is acknowledged. The images stay
+        // (their rows and files are consistent while the engine runs); after a crash, start-up reconciliation
+        // removes a row whose file is missing. A sender that retries overwrites the image.
+        const failure = new Error(
+          `The stored files could not be made durable (fsync of the storage folder failed: ${
+            error instanceof Error ? error.message : String(error)
+          })`,
+        );
+        for (const { pending } of done) pending.reject(failure);
+      },
+    );
   }
 }
 
@@ -222,6 +286,8 @@ export class IngestService {
 const GROUP_COMMIT_WAIT_MS = 4;
 
 interface PendingStore {
+  /** No hooks run inside the transaction (beforeUpsert, withinTransaction). */
+  plain: boolean;
   /** Runs inside the batch transaction, in its own savepoint. */
   store: () => UpsertResult;
   resolve: (result: UpsertResult) => void;

@@ -65,19 +65,27 @@ export interface GetStoreDeps {
 }
 
 let receivedClass:
-  (new (path: string, failure: Error | undefined) => Dataset & Received) | undefined;
+  | (new (path: string, written: Promise<void>, failure: Error | undefined) => Dataset & Received)
+  | undefined;
 
 interface Received {
   readonly tempPath: string;
+  /** Settles when the temp file is flushed to disk (rejects when the flush failed). */
+  readonly written: Promise<void>;
   readonly failure: Error | undefined;
 }
 
-function receivedDataset(): new (path: string, failure: Error | undefined) => Dataset & Received {
+function receivedDataset(): new (
+  path: string,
+  written: Promise<void>,
+  failure: Error | undefined,
+) => Dataset & Received {
   if (receivedClass) return receivedClass;
   const D = dimse();
   class ReceivedDataset extends D.Dataset implements Received {
     constructor(
       readonly tempPath: string,
+      readonly written: Promise<void>,
       readonly failure: Error | undefined,
     ) {
       super({});
@@ -99,14 +107,15 @@ export function getStoreHooks(deps: GetStoreDeps): StoreHooks & { discard(): voi
         transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? '',
         sourceAeTitle: deps.sourceAeTitle,
       });
-      current = new TempFileSink(join(deps.tmpDir, `${randomUUID()}.part`), header);
+      // No memory budget: the file is flushed, then stored from disk (`written` below).
+      current = new TempFileSink(join(deps.tmpDir, `${randomUUID()}.part`), header, undefined);
       return current;
     },
     datasetFrom(writable: Writable, _context: PresentationContext, done: (d: Dataset) => void) {
       const sink = writable as TempFileSink;
       const finish = (): void => {
         if (current === sink) current = undefined;
-        done(new Received(sink.path, sink.error));
+        done(new Received(sink.path, sink.synced, sink.error));
       };
       if (sink.writableFinished) finish();
       else sink.once('finish', finish);
@@ -123,9 +132,12 @@ export function getStoreHooks(deps: GetStoreDeps): StoreHooks & { discard(): voi
         deps.logFailure(uid, dataset.failure.message);
         return respond(OUT_OF_RESOURCES);
       }
-      deps.store(dataset.tempPath).then(
+      // Stored only once the temp file is on disk: a C-STORE answered Success is durable (as the SCP's).
+      dataset.written.then(() => deps.store(dataset.tempPath)).then(
         () => respond(SUCCESS),
         (e: unknown) => {
+          // A failed flush leaves its temp file (the ingest removes what it was given).
+          void rm(dataset.tempPath, { force: true }).catch(() => undefined);
           deps.logFailure(uid, e instanceof Error ? e.message : String(e));
           respond(e instanceof DicomError ? CANNOT_UNDERSTAND : OUT_OF_RESOURCES);
         },

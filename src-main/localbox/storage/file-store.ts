@@ -11,8 +11,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  close,
   closeSync,
   createWriteStream,
+  fsync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -26,6 +28,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { receiveTemp, UploadMemory } from './receive-temp.js';
+import type { ReceivedTemp, UploadMemoryOptions } from './receive-temp.js';
 
 /** A stored file opened for reading, with the size of that very file (not of whatever the name points to now). */
 export interface OpenedStoredFile {
@@ -36,12 +40,15 @@ export interface OpenedStoredFile {
 export class FileStore {
   readonly dicomDir: string;
   readonly tmpDir: string;
+  /** Bytes of uploads held in memory while they are received and validated (receive-temp.ts). */
+  readonly uploadMemory: UploadMemory;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, uploadMemory?: UploadMemoryOptions) {
     this.dicomDir = join(dataDir, 'dicom');
     this.tmpDir = join(dataDir, 'tmp');
     mkdirSync(this.dicomDir, { recursive: true });
     mkdirSync(this.tmpDir, { recursive: true });
+    this.uploadMemory = new UploadMemory(uploadMemory);
   }
 
   pathOf(imageId: number): string {
@@ -59,6 +66,14 @@ export class FileStore {
       throw e;
     }
     return path;
+  }
+
+  /**
+   * Receives an upload into a new temp file, keeping its bytes in memory when it is small so that it can be
+   * validated while the file is written (receive-temp.ts). Nothing may be renamed into place before `written`.
+   */
+  receiveTemp(source: Readable): Promise<ReceivedTemp> {
+    return receiveTemp(source, this.tmpDir, this.uploadMemory);
   }
 
   async discardTemp(path: string): Promise<void> {
@@ -80,6 +95,19 @@ export class FileStore {
    */
   renameIntoPlaceSync(tempPath: string, imageId: number): void {
     renameSync(tempPath, this.pathOf(imageId));
+  }
+
+  /**
+   * `syncStoredDirSync` on the libuv pool: the directory is opened here and its fsync queued at once, so that it
+   * runs while this thread is busy (the commit's own fsync, images/ingest.ts).
+   */
+  syncStoredDir(): Promise<void> {
+    const dir = openSync(this.dicomDir, 'r');
+    return new Promise((resolve, reject) => {
+      fsync(dir, (error) => {
+        close(dir, () => (error ? reject(error) : resolve()));
+      });
+    });
   }
 
   /** fsyncs the `dicom/` directory, making every rename into it so far durable. */

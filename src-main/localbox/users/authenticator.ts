@@ -11,7 +11,8 @@
 import { createHash } from 'node:crypto';
 import type { ApiUser } from '../../slicebox/types.js';
 import { LoginThrottle } from './login-throttle.js';
-import { DUMMY_HASH, verifyPassword } from './passwords.js';
+import { DUMMY_HASH, LOCAL_PASSWORDS } from './passwords.js';
+import type { PasswordHasher } from './passwords.js';
 import type { SessionBinding, SessionStore } from './sessions.js';
 import type { UserStore } from './user-store.js';
 
@@ -53,6 +54,8 @@ export class Authenticator {
   constructor(
     private readonly users: UserStore,
     private readonly sessions: SessionStore,
+    /** Where bcrypt runs: the engine passes its worker pool (pooled-passwords.ts). */
+    private readonly passwords: PasswordHasher = LOCAL_PASSWORDS,
   ) {}
 
   /**
@@ -107,10 +110,10 @@ export class Authenticator {
     const user = this.users.byName(name);
     if (!user) {
       // Same cost as a real check, so the answer time does not tell whether the name exists.
-      await verifyPassword(password, DUMMY_HASH);
+      await this.passwords.verify(password, DUMMY_HASH);
       return undefined;
     }
-    if (!(await verifyPassword(password, user.hashedPassword))) return undefined;
+    if (!(await this.passwords.verify(password, user.hashedPassword))) return undefined;
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
     this.cache.set(key, { userId: user.id, hashedPassword: user.hashedPassword });
     return user;

@@ -1,9 +1,10 @@
 /**
- * Password hashing: bcrypt with cost 10 and the `$2a$` prefix that Slicebox (jBCrypt) writes and reads.
- * bcryptjs 3 emits `$2b$` salts; for passwords shorter than 255 bytes 2a and 2b compute the same hash, so the
- * salt prefix is rewritten to `$2a$` to keep stored hashes interchangeable with Slicebox databases.
+ * Passwords: bcrypt (codec/password-hashing.ts), run in the engine's worker pool (pooled-passwords.ts) or, before
+ * the engine serves requests and in tests, on this thread.
  */
-import bcrypt from 'bcryptjs';
+import { hashPassword, verifyPassword } from '../codec/password-hashing.js';
+
+export { hashPassword, verifyPassword };
 
 /**
  * A cost-10 hash of a random password nobody knows: checked against when a user name does not exist, so that
@@ -11,15 +12,14 @@ import bcrypt from 'bcryptjs';
  */
 export const DUMMY_HASH = '$2a$10$HK7hsrAFhM21K5Xra0snIusf70s/wEBZz12PuMsxMYrYiYk7uNnqq';
 
-export async function hashPassword(password: string): Promise<string> {
-  const salt = (await bcrypt.genSalt(10)).replace(/^\$2b\$/, '$2a$');
-  return bcrypt.hash(password, salt);
+/**
+ * Hashing and checking passwords. bcryptjs is pure JavaScript: a cost-10 check takes ~70 ms of CPU, which on the
+ * event loop would stall every other request, so the engine runs them in its worker pool (pooled-passwords.ts).
+ */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, hash: string): Promise<boolean>;
 }
 
-export async function verifyPassword(password: string, hash: string): Promise<boolean> {
-  try {
-    return await bcrypt.compare(password, hash);
-  } catch {
-    return false;
-  }
-}
+/** On this thread: for start-up (before any request), tests, and the workers themselves. */
+export const LOCAL_PASSWORDS: PasswordHasher = { hash: hashPassword, verify: verifyPassword };

@@ -23,13 +23,14 @@ export function registerImageJpegRoutes(routes: Routes, engine: Engine): void {
       const user = caller(request);
 
       const upload = await receiveUpload(request, engine.files);
+      await upload.written;
       // The Secondary Capture object is built in a worker and written (flushed) to a new temp file.
       const tempPath = newTempPath(engine.files);
       try {
         await engine.codec.run(
           'jpeg.secondaryCapture',
           {
-            jpegPath: upload.tempPath,
+            jpegPath: upload.path,
             outPath: tempPath,
             patient,
             study,
@@ -41,7 +42,7 @@ export function registerImageJpegRoutes(routes: Routes, engine: Engine): void {
         await engine.files.discardTemp(tempPath);
         throw e;
       } finally {
-        await engine.files.discardTemp(upload.tempPath);
+        await engine.files.discardTemp(upload.path);
       }
       const result = await engine.ingest.ingest(tempPath, {
         source: { sourceType: 'user', sourceName: user.user, sourceId: user.id },

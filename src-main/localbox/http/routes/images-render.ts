@@ -5,12 +5,18 @@
  * A file the attribute reader cannot parse is 400 `Invalid DICOM data: …` (§4.4); every rendering failure is
  * 501 (§10.7) — with Akka's default text, or, when a budget stopped the rendering (decoded size, inflated size,
  * time or memory limit), with the text that names the limit (DECISIONS.md).
+ *
+ * Rendered PNGs are kept in a bounded cache keyed by the identity of the file version they were rendered from
+ * (rendering/png-cache.ts): the same request for an unchanged file is answered from it after one `stat`.
  */
-import type { FastifyRequest } from 'fastify';
+import { stat } from 'node:fs/promises';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MESSAGES } from '../../../slicebox/types.js';
 import { BudgetError } from '../../codec/budgets.js';
 import type { Engine } from '../../engine.js';
 import { RenderError } from '../../rendering/index.js';
+import { PngCache } from '../../rendering/png-cache.js';
+import type { FileIdentity } from '../../rendering/png-cache.js';
 import { HttpError } from '../errors.js';
 import { param, pathId } from '../query.js';
 import { sendJson, sendText } from '../replies.js';
@@ -43,7 +49,29 @@ function storedPath(engine: Engine, id: number): string {
   return engine.files.pathOf(id);
 }
 
+/** The identity of the file at `path` now (see png-cache.ts), or undefined when it cannot be read. */
+async function currentVersion(path: string): Promise<FileIdentity | undefined> {
+  try {
+    const st = await stat(path, { bigint: true });
+    return {
+      ino: String(st.ino),
+      size: String(st.size),
+      mtimeNs: String(st.mtimeNs),
+      ctimeNs: String(st.ctimeNs),
+    };
+  } catch {
+    // Missing or unreadable: the rendering job reports it (404 File not found).
+    return undefined;
+  }
+}
+
 export function registerImageRenderRoutes(routes: Routes, engine: Engine): void {
+  const pngs = new PngCache();
+  engine.ingest.imageAddedListeners.push((result) => {
+    if (!result.added) pngs.forget([result.image.id]);
+  });
+  engine.imageDeletion.onImagesDeleted((ids) => pngs.forget(ids));
+
   routes.add('GET', `/api/images/${ID}/attributes`, 'user', async (request, reply) => {
     const id = pathId(request);
     const path = storedPath(engine, id);
@@ -75,13 +103,20 @@ export function registerImageRenderRoutes(routes: Routes, engine: Engine): void 
     const windowMax = intParam(request, 'windowmax', 0);
     const imageHeight = intParam(request, 'imageheight', 0);
     const path = storedPath(engine, id);
-    let png: Uint8Array;
+    const params = `${frameNumber}|${windowMin}|${windowMax}|${imageHeight}`;
+    const version = await currentVersion(path);
+    let png = version && pngs.get(id, version, params);
+    if (png) return sendPng(reply, png);
     try {
-      ({ png } = await engine.codec.run(
+      const rendered = await engine.codec.run(
         'render.png',
         { path, options: { frameNumber, windowMin, windowMax, imageHeight } },
         { label: `image ${id}` },
-      ));
+      );
+      png = rendered.png;
+      // Cached under the version the worker read (the name may point to a newer one by now).
+      pngs.forgetOtherVersions(id, rendered.file);
+      if (engine.metadata.image(id)) pngs.set(id, rendered.file, params, png);
     } catch (e) {
       if (e instanceof RenderError) {
         request.log.info({ imageId: id, code: e.code }, `PNG rendering failed: ${e.message}`);
@@ -93,9 +128,13 @@ export function registerImageRenderRoutes(routes: Routes, engine: Engine): void 
       }
       throw e;
     }
-    return reply
-      .code(200)
-      .type('image/png')
-      .send(Buffer.from(png.buffer, png.byteOffset, png.byteLength));
+    return sendPng(reply, png);
   });
+}
+
+function sendPng(reply: FastifyReply, png: Uint8Array): FastifyReply {
+  return reply
+    .code(200)
+    .type('image/png')
+    .send(Buffer.from(png.buffer, png.byteOffset, png.byteLength));
 }

@@ -15,7 +15,7 @@ export function registerImageRoutes(routes: Routes, engine: Engine): void {
     async (request, reply) => {
       const user = caller(request);
       const upload = await receiveUpload(request, engine.files);
-      const result = await engine.ingest.ingest(upload.tempPath, {
+      const result = await engine.ingest.ingest(upload, {
         source: { sourceType: 'user', sourceName: user.user, sourceId: user.id },
         sopClasses: 'image-data-and-extended',
         reverseAnonymization: true,

@@ -66,7 +66,7 @@ export function registerImportRoutes(routes: Routes, engine: Engine): void {
       let upload: Upload | undefined;
       try {
         upload = await receiveUpload(request, engine.files);
-        const result = await engine.ingest.ingest(upload.tempPath, {
+        const result = await engine.ingest.ingest(upload, {
           source: { sourceType: 'import', sourceName: session.name, sourceId: session.id },
           sopClasses: 'image-data',
           reverseAnonymization: true,

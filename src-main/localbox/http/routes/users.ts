@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { ApiUser, UserInfo } from '../../../slicebox/types.js';
 import { MESSAGES, SESSION_COOKIE } from '../../../slicebox/types.js';
 import type { Engine } from '../../engine.js';
-import { hashPassword } from '../../users/passwords.js';
 import { toUserInfo } from '../../users/user-store.js';
 import { binding, caller, sendThrottled, sessionToken } from '../auth.js';
 import { jsonBody } from '../bodies.js';
@@ -57,7 +56,7 @@ export function registerUserRoutes(routes: Routes, engine: Engine): void {
       throw new HttpError(400, `Unknown role: ${input.role}`);
     const existing = engine.users.byName(input.user);
     if (existing) return sendJson(reply, 201, existing);
-    const hashed = await hashPassword(input.password);
+    const hashed = await engine.passwords.hash(input.password);
     // Re-check after the (asynchronous) hashing: a concurrent request may have created the same name.
     const created =
       engine.users.byName(input.user) ?? engine.users.insert(input.user, input.role, hashed);
