@@ -133,15 +133,17 @@ export function getStoreHooks(deps: GetStoreDeps): StoreHooks & { discard(): voi
         return respond(OUT_OF_RESOURCES);
       }
       // Stored only once the temp file is on disk: a C-STORE answered Success is durable (as the SCP's).
-      dataset.written.then(() => deps.store(dataset.tempPath)).then(
-        () => respond(SUCCESS),
-        (e: unknown) => {
-          // A failed flush leaves its temp file (the ingest removes what it was given).
-          void rm(dataset.tempPath, { force: true }).catch(() => undefined);
-          deps.logFailure(uid, e instanceof Error ? e.message : String(e));
-          respond(e instanceof DicomError ? CANNOT_UNDERSTAND : OUT_OF_RESOURCES);
-        },
-      );
+      dataset.written
+        .then(() => deps.store(dataset.tempPath))
+        .then(
+          () => respond(SUCCESS),
+          (e: unknown) => {
+            // A failed flush leaves its temp file (the ingest removes what it was given).
+            void rm(dataset.tempPath, { force: true }).catch(() => undefined);
+            deps.logFailure(uid, e instanceof Error ? e.message : String(e));
+            respond(e instanceof DicomError ? CANNOT_UNDERSTAND : OUT_OF_RESOURCES);
+          },
+        );
     },
     discard() {
       const sink = current;
