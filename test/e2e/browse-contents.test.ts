@@ -99,13 +99,13 @@ describe('browse says what is inside (browser mode)', () => {
     if (app) expect(await app.stop()).toBe(0);
   });
 
-  it('a study row says "CT, MR · 7 images", in its accessible name too', async () => {
+  it('a study row says "CT, MR · 7 images", in its accessible name too (the visible text, then its 2 series)', async () => {
     await page.getByTestId('patient-row').filter({ hasText: 'Peter' }).click();
     await expect.poll(() => studyRow().count(), { timeout: 15_000 }).toBe(1);
     await expect
       .poll(() => studyRow().getByTestId('study-contents').textContent(), { timeout: 15_000 })
       .toBe('CT, MR · 7 images');
-    const option = page.getByRole('option', { name: /CT, MR, 2 series, 7 images$/ });
+    const option = page.getByRole('option', { name: /CT, MR, 7 images, (.+, )?2 series$/ });
     expect(await option.count()).toBe(1);
     expect(await option.getAttribute('data-testid')).toBe('study-row');
   });
@@ -117,8 +117,8 @@ describe('browse says what is inside (browser mode)', () => {
       .poll(() => seriesRow('CT').getByTestId('series-contents').innerText(), { timeout: 15_000 })
       .toBe('5 images');
     expect(await seriesRow('MR').getByTestId('series-contents').innerText()).toBe('2 images');
-    expect(await page.getByRole('option', { name: /^CT .*, 5 images$/ }).count()).toBe(1);
-    expect(await page.getByRole('option', { name: /^MR .*, 2 images$/ }).count()).toBe(1);
+    expect(await page.getByRole('option', { name: /, CT, .*, 5 images$/ }).count()).toBe(1);
+    expect(await page.getByRole('option', { name: /, MR, .*, 2 images$/ }).count()).toBe(1);
 
     for (const [modality, imageId, alt] of [
       // slices 6..10 arrived as 10, 9, 6, 7, 8: the middle slice is 8
@@ -150,7 +150,7 @@ describe('browse says what is inside (browser mode)', () => {
         const id = list?.getAttribute('aria-activedescendant');
         return id ? document.getElementById(id)?.getAttribute('aria-label') : null;
       });
-    await expect.poll(activeName).toMatch(/^MR .*, 2 images$/);
+    await expect.poll(activeName).toMatch(/, MR, .*, 2 images$/);
     await screenshotBothThemes(page, 'browse-contents-focused');
   });
 
