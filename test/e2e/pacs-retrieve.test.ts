@@ -25,6 +25,7 @@ import { freePort } from '../fixtures/free-port.js';
 import { pydicomFile } from '../fixtures/paths.js';
 import { startRemoteBox, type RemoteBox } from './connections-remote-box.js';
 import { startApp, type RunningApp } from './support/app-process.js';
+import { expectNoSeriousA11yViolationsInBothThemes } from './support/axe.js';
 import { launchBrowser, screenshotBothThemes } from './support/browser.js';
 
 const ARTIFACTS = join('test-artifacts', 'e2e');
@@ -232,11 +233,12 @@ describe('PACS: query, retrieve, open and send (browser mode, Orthanc)', () => {
         timeout: 30_000,
       })
       .toBe(2);
-    expect(await row.getAttribute('aria-expanded')).toBe('true');
+    expect(await row.getByTestId('pacs-expand').getAttribute('aria-expanded')).toBe('true');
     expect(
       (await page.getByTestId('pacs-series-images').allInnerTexts()).map(Number).sort(),
     ).toEqual([2, 5]);
     await screenshotBothThemes(page, 'pacs-series');
+    await expectNoSeriousA11yViolationsInBothThemes(page, 'pacs-series');
     await page.keyboard.press('ArrowLeft');
     await expect.poll(() => rows().count()).toBe(1);
     await page.keyboard.press('ArrowRight');
@@ -261,6 +263,7 @@ describe('PACS: query, retrieve, open and send (browser mode, Orthanc)', () => {
     expect(await item.getByTestId('retrieve-item-here').innerText()).toBe('7');
     expect(await item.getByTestId('retrieve-item-counts').innerText()).toContain('7 · 0 · 0 · 0');
     await screenshotBothThemes(page, 'pacs-retrieved');
+    await expectNoSeriousA11yViolationsInBothThemes(page, 'pacs-retrieved');
 
     // The box holds them, from its SCP.
     const patients =
@@ -368,6 +371,7 @@ describe('PACS: query, retrieve, open and send (browser mode, Orthanc)', () => {
     expect(await error.innerText()).toContain('calling AE title not recognized');
     await page.getByTestId('retrieve-items').scrollIntoViewIfNeeded();
     await screenshotBothThemes(page, 'pacs-job-rejected');
+    await expectNoSeriousA11yViolationsInBothThemes(page, 'pacs-job-rejected');
 
     // The query says it too, in the PACS's words, and the connection is still online.
     await search('CompressedSamples^CT1');
