@@ -1,5 +1,5 @@
 /**
- * The measurements table of the cache database (migration 004): add or replace, list by image, remove.
+ * The measurements table of the cache database (migration 005): add or replace, list by image, remove.
  * Rows are JSON where the shape varies (points, figures, context); every write is one SQLite statement, so a
  * crash leaves either the old or the new row.
  */
