@@ -5,8 +5,8 @@
  *
  * - Entries are STORED, not deflated: DICOM pixel data rarely compresses well and streaming speed matters.
  * - zip-writer.ts writes the archive: each file is opened only a few entries before it is sent (up to four
- *   are read ahead while the current one is sent, 16 MiB at most), so memory and open file descriptors stay bounded whatever the set size;
- *   ZIP64 is used when needed.
+ *   are read ahead while the current one is sent), so memory and open file descriptors stay bounded whatever
+ *   the set size; ZIP64 is used when needed.
  * - Folder names: `/` and `\` become `-` (Slicebox), and so do control characters. Every folder name starts
  *   with `<dbId>_`, so no path segment can be `.` or `..`: entries cannot escape the extraction folder.
  */

@@ -1,8 +1,8 @@
 /**
  * A streaming ZIP writer for STORED entries read from files (the export archive, export-zip.ts), written for
  * speed: CRC-32 by Node's native `zlib.crc32`, each file read with few large reads straight into the buffer that
- * is sent (behind room for its local header: one write per entry), and up to four files read ahead (16 MiB at
- * most) while the current one is being sent.
+ * is sent (behind room for its local header: one write per entry), and up to four files read ahead while the
+ * current one is being sent (none started while 16 MiB of read files wait).
  *
  * Format (PKWARE APPNOTE 6.3.x): local header, file data, … central directory, end of central directory. Names
  * are UTF-8 (general purpose bit 11). A file up to `wholeFileBytes` (8 MiB) is read whole first, so its local
@@ -151,7 +151,10 @@ async function prepare(entry: ZipFileEntry, f: EntryFormat): Promise<Prepared> {
   }
 }
 
-/** How many files are read ahead of the one being sent, and how many bytes of them at most. */
+/**
+ * How many files are read ahead of the one being sent, and the bytes of read files waiting above which no
+ * further one is started (at worst READ_AHEAD_FILES whole files of up to `wholeFileBytes` each).
+ */
 const READ_AHEAD_FILES = 4;
 const READ_AHEAD_BYTES = 16 * 1024 * 1024;
 
