@@ -288,9 +288,16 @@ export async function viewerSection(ctx: ViewerSectionContext): Promise<Record<s
 
         const scroll = await page.evaluate(async (steps) => {
           performance.clearMarks();
+          performance.clearResourceTimings();
+          performance.setResourceTimingBufferSize(10_000);
           const w = globalThis as unknown as PageWindow;
           const root = w.document.querySelector('[data-testid="viewer"]')!;
           const frame = () => new Promise<number>((resolve) => w.requestAnimationFrame(resolve));
+          let observed = 0;
+          const observer = new PerformanceObserver((list) => {
+            observed += list.getEntriesByName('sbx-viewer-paint').length;
+          });
+          observer.observe({ type: 'mark' });
           await frame();
           const start = performance.now();
           for (let i = 0; i < steps; i++) {
@@ -314,12 +321,36 @@ export async function viewerSection(ctx: ViewerSectionContext): Promise<Record<s
           }
           const end = performance.now();
           const paints = performance.getEntriesByName('sbx-viewer-paint').length;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          observer.disconnect();
           const detail = (name: string) =>
             performance
               .getEntriesByName(name)
               .map((e) => (e as unknown as { detail: Record<string, number> }).detail);
+          // The media route while scrolling: each fetch's wait in the browser's queue, its first byte, its end.
+          const media = performance
+            .getEntriesByType('resource')
+            .filter((e) => e.name.includes('/media/') && e.startTime >= start)
+            .map((e) => {
+              const r = e as unknown as {
+                startTime: number;
+                requestStart: number;
+                responseStart: number;
+                responseEnd: number;
+                encodedBodySize: number;
+              };
+              return {
+                queued: r.requestStart - r.startTime,
+                firstByte: r.responseStart - r.requestStart,
+                body: r.responseEnd - r.responseStart,
+                total: r.responseEnd - r.startTime,
+                bytes: r.encodedBodySize,
+              };
+            });
           return {
             paints,
+            observed,
+            media,
             seconds: (end - start) / 1000,
             askedPerSecond: steps / ((asked - start) / 1000),
             target,
@@ -338,6 +369,19 @@ export async function viewerSection(ctx: ViewerSectionContext): Promise<Record<s
         ctx.fig.add(specs.decode, 'localbox', run, decode);
         ctx.fig.add(specs.window, 'localbox', run, windowMs);
         ctx.fig.add(specs.workerTotal, 'localbox', run, parse + decode + windowMs);
+        const m = scroll.media;
+        const mb = m.reduce((sum, r) => sum + r.bytes, 0) / 1e6;
+        ctx.log(
+          `  run ${run + 1} media route while scrolling: ${m.length} fetches (${(m.length / scroll.seconds).toFixed(0)}/s, ` +
+            `${(mb / scroll.seconds).toFixed(1)} MB/s); median ms: queued ${median(m.map((r) => r.queued)).toFixed(1)}, ` +
+            `first byte ${median(m.map((r) => r.firstByte)).toFixed(1)}, body ${median(m.map((r) => r.body)).toFixed(1)}, ` +
+            `in all ${median(m.map((r) => r.total)).toFixed(1)} (max ${Math.max(0, ...m.map((r) => r.total)).toFixed(0)}); ` +
+            `worker: ${scroll.parse.length} parses, ${scroll.renders.length} renders; paints observed ${scroll.observed}`,
+        );
+        const slow = [...m].sort((a, b) => b.total - a.total).slice(0, 5);
+        ctx.log(
+          `  slowest (queued/first byte/body ms): ${slow.map((r) => `${r.queued.toFixed(0)}/${r.firstByte.toFixed(0)}/${r.body.toFixed(0)}`).join(', ')}`,
+        );
         ctx.log(
           `  run ${run + 1}: first image ${first.toFixed(0)} ms; scrolling ${fps.toFixed(1)} frames/s ` +
             `(${scroll.paints} frames in ${scroll.seconds.toFixed(2)} s, ${scroll.askedPerSecond.toFixed(0)} slices asked/s); ` +

@@ -144,9 +144,9 @@ export class Viewport {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not state the UI reads
   #loading = new Map<number, Promise<DecodedImageInfo>>();
   #aheadFetches = 0;
-  /** Frames being fetched or rendered ahead of the user (by frame-cache key). */
+  /** Frames being fetched or rendered ahead of the user (by frame-cache key): show() waits for them, not again. */
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not state the UI reads
-  #ahead = new Set<string>();
+  #ahead = new Map<string, Promise<RenderedFrame | null>>();
   /** Images the user waits for (their loads go before the work ahead). */
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not state the UI reads
   #urgent = new Set<number>();
@@ -383,6 +383,13 @@ export class Viewport {
       const key = this.keyOf(image.id);
       const cached = window ? this.#host.frames.get(frameKey(key, frame, window)) : undefined;
       let rendered: RenderedFrame | null | undefined = cached;
+      const coming = window && !cached ? this.#ahead.get(frameKey(key, frame, window)) : undefined;
+      // Being rendered ahead: that render, not a second one.
+      if (coming) {
+        this.#host.decoder().promote(key);
+        rendered = (await coming.catch(() => null)) ?? undefined;
+      }
+      if (generation !== this.#generation) return;
       if (!rendered) {
         try {
           rendered = await this.#host.decoder().render(key, frame, window ?? undefined, this.lane);
@@ -496,20 +503,26 @@ export class Viewport {
       const loaded = this.#loading.has(image.id);
       if (!loaded && this.#aheadFetches >= FETCHES) continue;
       if (!loaded) this.#aheadFetches++;
-      this.#ahead.add(cacheKey);
-      void this.#load(image.id, 'ahead')
+      const coming = this.#load(image.id, 'ahead')
         .finally(() => {
           if (!loaded) this.#aheadFetches--;
         })
         .then(async () => {
-          if (generation !== this.#generation || this.window !== window) return;
-          if (this.#host.frames.has(cacheKey)) return;
-          const rendered = await this.#host.decoder().prerender(key, frame, window);
+          if (generation !== this.#generation || this.window !== window) return null;
+          const done = this.#host.frames.get(cacheKey);
+          if (done) return done;
+          // The user has reached it meanwhile: it goes before the work ahead.
+          const reached = this.image?.id === image.id && this.frame === frame;
+          const rendered = await this.#host
+            .decoder()
+            .prerender(key, frame, window, reached ? 'now' : 'ahead');
           if (rendered && generation === this.#generation)
             this.#host.frames.set(cacheKey, rendered);
+          return rendered;
         })
-        .catch(() => undefined)
         .finally(() => this.#ahead.delete(cacheKey));
+      this.#ahead.set(cacheKey, coming);
+      coming.catch(() => undefined);
     }
   }
 

@@ -1,6 +1,8 @@
 /**
  * The viewer's side of the decoding worker: promise-based calls, scheduled so that what the user waits for goes
- * first. One job is with the worker at a time; the next is picked in this order: loads, statistics and probes
+ * first. Two jobs are with the worker at a time (with one, the worker sat idle while each reply waited its turn on
+ * a busy UI thread; with two, it works on the next while the UI thread takes the last one's reply, and what the
+ * user asks for waits behind at most one job); the next is picked in this order: loads, statistics and probes
  * (`now`), then the display renders of each viewport (a *lane*: while one waits, a newer render of the same lane
  * replaces it, which then resolves null — dragging the window sends many), then work ahead of the user (prefetch
  * loads and renders of the next slices, dropped by `cancelAhead()` when the user jumps elsewhere).
@@ -50,6 +52,9 @@ interface Job {
 
 export type Priority = 'now' | 'ahead';
 
+/** Jobs with the worker at once. */
+const IN_FLIGHT = 2;
+
 function failure(reply: Extract<WorkerReply, { type: 'error' }>): DecodeError {
   return new DecodeError(
     reply.message,
@@ -62,7 +67,7 @@ function failure(reply: Extract<WorkerReply, { type: 'error' }>): DecodeError {
 export class Decoder {
   #worker: Worker;
   #next = 1;
-  #inFlight: { id: number; job: Job } | null = null;
+  #inFlight = new Map<number, Job>();
   #now: Job[] = [];
   #lanes = new Map<string, Job>();
   #ahead: Job[] = [];
@@ -73,10 +78,10 @@ export class Decoder {
   ) {
     this.#worker = worker;
     this.#worker.onmessage = (event: MessageEvent<WorkerReply>) => {
-      const current = this.#inFlight;
-      if (!current || current.id !== event.data.id) return;
-      this.#inFlight = null;
-      current.job.resolve(event.data);
+      const job = this.#inFlight.get(event.data.id);
+      if (!job) return;
+      this.#inFlight.delete(event.data.id);
+      job.resolve(event.data);
       this.#pump();
     };
   }
@@ -99,20 +104,21 @@ export class Decoder {
   }
 
   #pump(): void {
-    if (this.#inFlight || this.#disposed) return;
-    let job = this.#now.shift();
-    if (!job) {
-      const lane = this.#lanes.keys().next();
-      if (!lane.done) {
-        job = this.#lanes.get(lane.value);
-        this.#lanes.delete(lane.value);
+    while (this.#inFlight.size < IN_FLIGHT && !this.#disposed) {
+      let job = this.#now.shift();
+      if (!job) {
+        const lane = this.#lanes.keys().next();
+        if (!lane.done) {
+          job = this.#lanes.get(lane.value);
+          this.#lanes.delete(lane.value);
+        }
       }
+      job ??= this.#ahead.shift();
+      if (!job) return;
+      const id = this.#next++;
+      this.#inFlight.set(id, job);
+      this.#worker.postMessage({ ...job.request, id } as WorkerRequest, job.transfer);
     }
-    job ??= this.#ahead.shift();
-    if (!job) return;
-    const id = this.#next++;
-    this.#inFlight = { id, job };
-    this.#worker.postMessage({ ...job.request, id } as WorkerRequest, job.transfer);
   }
 
   /** Parses an image's bytes (transferred to the worker: `bytes` is unusable afterwards). */
@@ -151,18 +157,28 @@ export class Decoder {
     );
   }
 
-  /** A frame rendered ahead of the user; null when `cancelAhead()` dropped it. */
-  async prerender(key: string, frame: number, window: VoiWindow): Promise<RenderedFrame | null> {
+  /**
+   * A frame rendered ahead of the user (`now` when the user has reached it meanwhile); null when
+   * `cancelAhead()` dropped it.
+   */
+  async prerender(
+    key: string,
+    frame: number,
+    window: VoiWindow,
+    priority: Priority = 'ahead',
+  ): Promise<RenderedFrame | null> {
     const plain = { center: window.center, width: window.width };
-    return this.#frame(await this.#enqueue({ type: 'render', key, frame, window: plain }, 'ahead'));
+    return this.#frame(
+      await this.#enqueue({ type: 'render', key, frame, window: plain }, priority),
+    );
   }
 
-  /** The user now waits for this image: its load, if queued as work ahead, goes first. */
+  /** The user now waits for this image: its load and renders, if queued as work ahead, go first. */
   promote(key: string): void {
-    const at = this.#ahead.findIndex(
-      (job) => job.request.type === 'load' && job.request.key === key,
-    );
-    if (at >= 0) this.#now.push(...this.#ahead.splice(at, 1));
+    const mine = (job: Job) => 'key' in job.request && job.request.key === key;
+    if (!this.#ahead.some(mine)) return;
+    this.#now.push(...this.#ahead.filter(mine));
+    this.#ahead = this.#ahead.filter((job) => !mine(job));
   }
 
   /** Drops the work ahead that has not started (its promises resolve null, or reject for loads). */
@@ -205,9 +221,14 @@ export class Decoder {
       message: 'Viewer closed',
       decodeFailed: false,
     };
-    for (const job of [...this.#now, ...this.#lanes.values(), ...this.#ahead]) job.resolve(closed);
-    this.#inFlight?.job.resolve(closed);
-    this.#inFlight = null;
+    for (const job of [
+      ...this.#now,
+      ...this.#lanes.values(),
+      ...this.#ahead,
+      ...this.#inFlight.values(),
+    ])
+      job.resolve(closed);
+    this.#inFlight.clear();
     this.#now = [];
     this.#lanes.clear();
     this.#ahead = [];
