@@ -320,7 +320,17 @@ export async function viewerSection(ctx: ViewerSectionContext): Promise<Record<s
             await frame();
           }
           const end = performance.now();
-          const paints = performance.getEntriesByName('sbx-viewer-paint').length;
+          // Frames put on screen: a draw of the slice already on screen (the canvas drawn again because the
+          // overlay's geometry or the placement changed) is not a new frame.
+          let paints = 0;
+          let previous = '';
+          for (const entry of performance.getEntriesByName('sbx-viewer-paint')) {
+            const d = (entry as unknown as { detail: { index?: number; frame?: number } }).detail;
+            const at = `${d.index}/${d.frame}`;
+            if (at !== previous) paints++;
+            previous = at;
+          }
+          const draws = performance.getEntriesByName('sbx-viewer-paint').length;
           await new Promise((resolve) => setTimeout(resolve, 50));
           observer.disconnect();
           const detail = (name: string) =>
@@ -349,6 +359,7 @@ export async function viewerSection(ctx: ViewerSectionContext): Promise<Record<s
             });
           return {
             paints,
+            draws,
             observed,
             media,
             seconds: (end - start) / 1000,
@@ -384,7 +395,7 @@ export async function viewerSection(ctx: ViewerSectionContext): Promise<Record<s
         );
         ctx.log(
           `  run ${run + 1}: first image ${first.toFixed(0)} ms; scrolling ${fps.toFixed(1)} frames/s ` +
-            `(${scroll.paints} frames in ${scroll.seconds.toFixed(2)} s, ${scroll.askedPerSecond.toFixed(0)} slices asked/s); ` +
+            `(${scroll.paints} frames in ${scroll.seconds.toFixed(2)} s, ${scroll.draws} draws, ${scroll.askedPerSecond.toFixed(0)} slices asked/s); ` +
             `worker: parse ${parse.toFixed(1)} + decode ${decode.toFixed(1)} + window ${windowMs.toFixed(1)} ms`,
         );
       }
