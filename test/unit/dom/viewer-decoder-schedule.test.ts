@@ -5,8 +5,8 @@
  * reaches while its render ahead is queued has that render promoted (not rendered a second time).
  */
 import { describe, expect, it } from 'vitest';
-import type { WorkerRequest } from '../../src-renderer/lib/viewer/decode-protocol.js';
-import { Decoder } from '../../src-renderer/lib/viewer/decoder.js';
+import type { WorkerRequest } from '../../../src-renderer/lib/viewer/decode-protocol.js';
+import { Decoder } from '../../../src-renderer/lib/viewer/decoder.js';
 
 class FakeWorker {
   onmessage: ((event: { data: unknown }) => void) | null = null;
