@@ -25,7 +25,7 @@ import {
   type StoreScp,
 } from './dcmtk.js';
 import { generateSlices, writeSlices, type Slice, type SliceTemplate } from './generate-slices.js';
-import { request, type HttpResult } from './http.js';
+import { expectStatus, jsonClient, parseJson, request } from './http.js';
 import type { LocalboxServer } from './localbox.js';
 import type { OrthancServer } from './orthanc.js';
 import { freePort } from './process.js';
@@ -76,26 +76,6 @@ const outSpec: Spec = {
   higherIsBetter: true,
 };
 
-function expectStatus(res: HttpResult, what: string, ok: number[]): HttpResult {
-  if (!ok.includes(res.status))
-    throw new Error(`${what}: HTTP ${res.status} ${res.body.toString('utf8', 0, 300)}`);
-  return res;
-}
-
-const parse = <T>(res: HttpResult): T => JSON.parse(res.body.toString('utf8')) as T;
-
-function http(server: { url: string; auth: string }) {
-  return (method: string, path: string, body?: unknown, timeoutMs?: number) =>
-    request(method, `${server.url}${path}`, {
-      headers: {
-        authorization: server.auth,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      timeoutMs,
-    });
-}
-
 /** The run's slice set, written to `dir` once; returns what the receivers need to find it again. */
 async function writeRunSet(
   ctx: DicomSectionContext,
@@ -123,12 +103,12 @@ async function writeRunSet(
 
 export async function dicomSection(ctx: DicomSectionContext): Promise<Record<string, unknown>> {
   const { localbox: box, orthanc: o, tools, fig, log } = ctx;
-  const lb = http(box);
-  const oh = o ? http(o) : undefined;
+  const lb = jsonClient(box);
+  const oh = o ? jsonClient(o) : undefined;
 
   // The local box's SCP, created through its API like a user would; the listener starts in the background.
   const scpPort = await freePort();
-  const scp = parse<{ id: number }>(
+  const scp = parseJson<{ id: number }>(
     expectStatus(
       await lb('POST', '/api/scps', {
         id: -1,
@@ -149,7 +129,7 @@ export async function dicomSection(ctx: DicomSectionContext): Promise<Record<str
 
   /** Image ids of the run's series in the local box (empty until stored). */
   const lbImageIds = async (patientKey: string): Promise<number[]> => {
-    const series = parse<{ id: number }[]>(
+    const series = parseJson<{ id: number }[]>(
       expectStatus(
         await lb('GET', `/api/metadata/flatseries?count=10&filter=${patientKey}`),
         'local box flatseries',
@@ -158,7 +138,7 @@ export async function dicomSection(ctx: DicomSectionContext): Promise<Record<str
     );
     const ids: number[] = [];
     for (const s of series) {
-      const images = parse<{ id: number }[]>(
+      const images = parseJson<{ id: number }[]>(
         expectStatus(
           await lb('GET', `/api/metadata/images?seriesid=${s.id}&count=${ctx.images + 10}`),
           'local box images',
@@ -170,9 +150,9 @@ export async function dicomSection(ctx: DicomSectionContext): Promise<Record<str
     return ids;
   };
   const oInstances = async (): Promise<number> =>
-    parse<{ CountInstances: number }>(
+    parseJson<{ CountInstances: number }>(
       expectStatus(
-        await (oh as ReturnType<typeof http>)('GET', '/statistics'),
+        await (oh as ReturnType<typeof jsonClient>)('GET', '/statistics'),
         'Orthanc /statistics',
         [200],
       ),
@@ -265,7 +245,7 @@ export async function dicomSection(ctx: DicomSectionContext): Promise<Record<str
           if (ids.length !== ctx.images)
             throw new Error(`local box holds ${ids.length} of ${ctx.images}`);
           const s = await cstoreOut(`box-${run}`, async (peer) => {
-            const scu = parse<{ id: number }>(
+            const scu = parseJson<{ id: number }>(
               expectStatus(
                 await lb('POST', '/api/scus', {
                   id: -1,
@@ -298,7 +278,7 @@ export async function dicomSection(ctx: DicomSectionContext): Promise<Record<str
           record('localbox', outSpec, ctx.images / s);
           parts.out.push(`box ${(ctx.images / s).toFixed(1)}`);
         } else if (o && oh) {
-          const found = parse<{ ID: string; Type: string }[]>(
+          const found = parseJson<{ ID: string; Type: string }[]>(
             expectStatus(
               await request('POST', `${o.url}/tools/lookup`, {
                 headers: { authorization: o.auth },
@@ -310,7 +290,7 @@ export async function dicomSection(ctx: DicomSectionContext): Promise<Record<str
           );
           const series = found.find((f) => f.Type === 'Series');
           if (!series) throw new Error(`Orthanc has no series ${set.seriesUid}`);
-          const instances = parse<{ Instances: string[] }>(
+          const instances = parseJson<{ Instances: string[] }>(
             expectStatus(await oh('GET', `/series/${series.ID}`), 'Orthanc /series', [200]),
           ).Instances;
           if (instances.length !== ctx.images)

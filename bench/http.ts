@@ -81,3 +81,26 @@ export async function pool(
 export function closeConnections(): void {
   agent.destroy();
 }
+
+/** The result, or an error naming `what` when its status is not one of `ok`. */
+export function expectStatus(res: HttpResult, what: string, ok: number[]): HttpResult {
+  if (!ok.includes(res.status))
+    throw new Error(`${what}: HTTP ${res.status} ${res.body.toString('utf8', 0, 300)}`);
+  return res;
+}
+
+/** The body as JSON. */
+export const parseJson = <T>(res: HttpResult): T => JSON.parse(res.body.toString('utf8')) as T;
+
+/** A JSON requester for one server: `(method, path, body?, timeoutMs?)` with its authorization. */
+export function jsonClient(server: { url: string; auth: string }) {
+  return (method: string, path: string, body?: unknown, timeoutMs?: number) =>
+    request(method, `${server.url}${path}`, {
+      headers: {
+        authorization: server.auth,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      timeoutMs,
+    });
+}

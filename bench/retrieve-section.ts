@@ -18,7 +18,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startStorescp, waitForCount, waitForListener, type Dcmtk } from './dcmtk.js';
 import { generateSlices, type SliceTemplate } from './generate-slices.js';
-import { pool, request, type HttpResult } from './http.js';
+import { expectStatus, jsonClient, parseJson, pool, request } from './http.js';
 import type { LocalboxServer } from './localbox.js';
 import type { OrthancServer } from './orthanc.js';
 import { exited, freePort, stopChild, within } from './process.js';
@@ -73,26 +73,6 @@ const spec = (unit: string): Spec => ({
   ceilingLabel: '(Orthanc → storescp)',
 });
 
-function expectStatus(res: HttpResult, what: string, ok: number[]): HttpResult {
-  if (!ok.includes(res.status))
-    throw new Error(`${what}: HTTP ${res.status} ${res.body.toString('utf8', 0, 300)}`);
-  return res;
-}
-
-const parse = <T>(res: HttpResult): T => JSON.parse(res.body.toString('utf8')) as T;
-
-function http(server: { url: string; auth: string }) {
-  return (method: string, path: string, body?: unknown, timeoutMs?: number) =>
-    request(method, `${server.url}${path}`, {
-      headers: {
-        authorization: server.auth,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      timeoutMs,
-    });
-}
-
 /** movescu: one C-MOVE of `studyUid` from Orthanc to `destination`; resolves when it exits with 0 (bounded). */
 async function movescu(
   bin: string,
@@ -138,12 +118,12 @@ export async function retrieveSection(
   ctx: RetrieveSectionContext,
 ): Promise<Record<string, unknown>> {
   const { localbox: box, orthanc: o, fig, log } = ctx;
-  const lb = http(box);
-  const oh = http(o);
+  const lb = jsonClient(box);
+  const oh = jsonClient(o);
 
   // The local box: its SCP (move destination) and Orthanc as an SCU / PACS node, created as a user would.
   const scpPort = await freePort();
-  const scp = parse<{ id: number }>(
+  const scp = parseJson<{ id: number }>(
     expectStatus(
       await lb('POST', '/api/scps', {
         id: -1,
@@ -155,7 +135,7 @@ export async function retrieveSection(
       [201],
     ),
   );
-  const scu = parse<{ id: number }>(
+  const scu = parseJson<{ id: number }>(
     expectStatus(
       await lb('POST', '/api/scus', {
         id: -1,
@@ -216,7 +196,7 @@ export async function retrieveSection(
     for (const who of order) {
       if (who === 'localbox') {
         const t0 = performance.now();
-        const job = parse<{ id: number }>(
+        const job = parseJson<{ id: number }>(
           expectStatus(
             await lb('POST', '/api/x-desktop/pacs/retrieves', {
               scuId: scu.id,
@@ -228,7 +208,7 @@ export async function retrieveSection(
         );
         const deadline = t0 + 600_000;
         const poll = async (): Promise<{ status: string; images: number }> => {
-          const j = parse<{ status: string; items: Array<{ local: { images: number } }> }>(
+          const j = parseJson<{ status: string; items: Array<{ local: { images: number } }> }>(
             expectStatus(
               await lb('GET', `/api/x-desktop/pacs/retrieves/${job.id}`),
               'retrieve',
