@@ -257,8 +257,8 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
         nodes: pacsNodes,
         store: new RetrieveStore(db),
         tmpDir: files.tmpDir,
-        ingest: async (tempPath, scp) => {
-          await ingest.ingest(tempPath, {
+        ingest: async (received, scp) => {
+          await ingest.ingest(received, {
             source: { sourceType: 'scp', sourceName: scp.name, sourceId: scp.id },
             sopClasses: 'image-data',
             reverseAnonymization: true,

@@ -18,6 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import type { ReceivedTemp } from '../storage/receive-temp.js';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { association, requests as DimseRequests } from 'dcmjs-dimse';
@@ -58,8 +59,8 @@ export interface GetStoreDeps {
   tmpDir: string;
   /** The PACS's AE title, written as Source AE Title. */
   sourceAeTitle: string;
-  /** Stores a received Part 10 temp file (consumes it): the SCP's ingest. */
-  store(tempPath: string): Promise<void>;
+  /** Stores a received Part 10 temp file (consumes it, once `written` has settled): the SCP's ingest. */
+  store(received: ReceivedTemp): Promise<void>;
   /** Logs a refused or failed image (subject `SCP`, as the SCP does). */
   logFailure(sopInstanceUid: string, reason: string): void;
 }
@@ -132,18 +133,15 @@ export function getStoreHooks(deps: GetStoreDeps): StoreHooks & { discard(): voi
         deps.logFailure(uid, dataset.failure.message);
         return respond(OUT_OF_RESOURCES);
       }
-      // Stored only once the temp file is on disk: a C-STORE answered Success is durable (as the SCP's).
-      dataset.written
-        .then(() => deps.store(dataset.tempPath))
-        .then(
-          () => respond(SUCCESS),
-          (e: unknown) => {
-            // A failed flush leaves its temp file (the ingest removes what it was given).
-            void rm(dataset.tempPath, { force: true }).catch(() => undefined);
-            deps.logFailure(uid, e instanceof Error ? e.message : String(e));
-            respond(e instanceof DicomError ? CANNOT_UNDERSTAND : OUT_OF_RESOURCES);
-          },
-        );
+      // The ingest stores it only once the temp file is on disk (and removes it when the flush failed): a C-STORE
+      // answered Success is durable, as the SCP's.
+      deps.store({ path: dataset.tempPath, written: dataset.written }).then(
+        () => respond(SUCCESS),
+        (e: unknown) => {
+          deps.logFailure(uid, e instanceof Error ? e.message : String(e));
+          respond(e instanceof DicomError ? CANNOT_UNDERSTAND : OUT_OF_RESOURCES);
+        },
+      );
     },
     discard() {
       const sink = current;

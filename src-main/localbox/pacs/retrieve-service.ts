@@ -24,6 +24,7 @@ import type {
   XRetrieveMethod,
 } from '../../slicebox/types.js';
 import type { ScuStore } from '../dimse/scu-store.js';
+import type { ReceivedTemp } from '../storage/receive-temp.js';
 import { NotFound } from '../system/errors.js';
 import type { PacsNodeStore } from './pacs-nodes.js';
 import { peerName } from './qr-association.js';
@@ -48,7 +49,7 @@ export interface RetrieveServiceDeps {
   /** The file store's temp folder (C-GET files in flight). */
   tmpDir: string;
   /** The SCP ingest: stores a received temp file as received by `scp` (consumes it). */
-  ingest(tempPath: string, scp: ScpData): Promise<void>;
+  ingest(received: ReceivedTemp, scp: ScpData): Promise<void>;
   /** Whether the listener of SCP `id` accepts connections (a C-MOVE destination must). */
   scpListening(id: number): boolean;
   log(type: 'INFO' | 'WARN' | 'ERROR', subject: string, message: string): void;
@@ -322,7 +323,7 @@ export class RetrieveService {
           inactivityTimeoutMs: timeoutMs,
           getStore: {
             tmpDir: this.deps.tmpDir,
-            store: (tempPath) => this.deps.ingest(tempPath, destination),
+            store: (received) => this.deps.ingest(received, destination),
             logFailure: (uid, reason) =>
               this.deps.log(
                 'ERROR',
