@@ -11,7 +11,7 @@
  * Library errors leave as service errors (DicomError, InvalidArgument, FileNotFound, RenderError, …), which
  * cross the thread boundary by name (wire-errors.ts).
  */
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { Patient, Study } from '../../slicebox/types.js';
 import {
   DicomParseError,
@@ -86,14 +86,7 @@ export interface AnonymizeJobResult {
  * one buffer holds) a BudgetError (PNG 501, rewrites 400).
  */
 async function readStored(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new FileNotFound(path);
-    if (code === 'ERR_FS_FILE_TOO_LARGE') throw fileSizeError((await stat(path)).size);
-    throw e;
-  }
+  return (await readStoredVersion(path)).bytes;
 }
 
 /**
