@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { migrate } from './migration.js';
+import { cacheStatements } from './statement-cache.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 /** Opens (creating if needed) the engine database with WAL, foreign keys, and all migrations applied. */
@@ -20,6 +21,7 @@ export function openDatabase(file: string): Database {
       s === null || s === undefined ? null : String(s).toLowerCase(),
     );
     migrate(db, MIGRATIONS);
+    cacheStatements(db);
     return db;
   } catch (e) {
     db.close();
