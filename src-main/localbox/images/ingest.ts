@@ -31,6 +31,7 @@ import { PoolClosedError, transferablesOf } from '../pool/worker-pool.js';
 import type { CodecRunner } from '../pool/worker-pool.js';
 import type { FileStore } from '../storage/file-store.js';
 import type { ReceivedTemp } from '../storage/receive-temp.js';
+import { WalSync } from '../db/wal-sync.js';
 
 export interface IngestOptions {
   source: Source;
@@ -68,7 +69,11 @@ export class IngestService {
     options: IngestServiceOptions = {},
   ) {
     this.groupCommitWaitMs = options.groupCommitWaitMs ?? GROUP_COMMIT_WAIT_MS;
+    this.walSync = new WalSync(db);
   }
+
+  /** Plain batches commit without waiting for the WAL flush on the event loop (db/wal-sync.ts). */
+  readonly walSync: WalSync;
 
   /** Tag filters of the source (§6.1 step 3, §19), applied (in the worker) to the temp file before it is stored. */
   tagFilters?: (source: Source) => SourceFilters;
@@ -96,6 +101,7 @@ export class IngestService {
     }
     this.flushTimer = undefined;
     if (this.queue.length > 0) this.flush(true);
+    this.walSync.close();
   }
 
   /**
@@ -220,6 +226,9 @@ export class IngestService {
    * runs on the libuv pool while the commit's WAL fsync runs here, instead of before it (DECISIONS.md "Group
    * commit: the directory fsync beside the commit"); otherwise, or with `strict`, it runs inside the transaction,
    * before the commit.
+   *
+   * A batch of stores without hooks also commits with its WAL fsync on the libuv pool (db/wal-sync.ts): the
+   * stores are answered when both fsyncs have succeeded.
    */
   private flush(strict = false): void {
     const batch = this.queue;
@@ -227,28 +236,35 @@ export class IngestService {
     const done: Array<{ pending: PendingStore; result: UpsertResult }> = [];
     const failed: Array<{ pending: PendingStore; error: unknown }> = [];
     let dirSynced: Promise<void> | undefined;
+    let walSynced: Promise<void> | undefined;
+    const transaction = this.db.transaction(() => {
+      for (const pending of batch) {
+        try {
+          // A nested better-sqlite3 transaction is a savepoint: a failing store rolls back only itself.
+          done.push({ pending, result: this.db.transaction(pending.store)() });
+        } catch (error) {
+          failed.push({ pending, error });
+          // Some SQLite errors roll back the whole transaction; then nothing of the batch may be committed.
+          if (!this.db.inTransaction) throw error;
+        }
+      }
+      if (done.length === 0) return;
+      if (!strict && done.every((d) => d.pending.plain && d.result.added)) {
+        // Started now (the fsync is queued at once), awaited after the commit.
+        dirSynced = this.files.syncStoredDir();
+        dirSynced.catch(() => undefined);
+      } else {
+        // Make the renames durable before the rows that record them are committed.
+        this.files.syncStoredDirSync();
+      }
+    });
     try {
-      this.db.transaction(() => {
-        for (const pending of batch) {
-          try {
-            // A nested better-sqlite3 transaction is a savepoint: a failing store rolls back only itself.
-            done.push({ pending, result: this.db.transaction(pending.store)() });
-          } catch (error) {
-            failed.push({ pending, error });
-            // Some SQLite errors roll back the whole transaction; then nothing of the batch may be committed.
-            if (!this.db.inTransaction) throw error;
-          }
-        }
-        if (done.length === 0) return;
-        if (!strict && done.every((d) => d.pending.plain && d.result.added)) {
-          // Started now (the fsync is queued at once), awaited after the commit.
-          dirSynced = this.files.syncStoredDir();
-          dirSynced.catch(() => undefined);
-        } else {
-          // Make the renames durable before the rows that record them are committed.
-          this.files.syncStoredDirSync();
-        }
-      })();
+      if (!strict && batch.every((p) => p.plain)) {
+        walSynced = this.walSync.commitThenSync(transaction).synced;
+        walSynced.catch(() => undefined);
+      } else {
+        transaction();
+      }
     } catch (error) {
       // Nothing of the batch was committed: new files renamed into place must not survive.
       for (const { pending, result } of done) {
@@ -259,27 +275,36 @@ export class IngestService {
       return;
     }
     for (const f of failed) f.pending.reject(f.error);
-    if (!dirSynced) {
+    if (done.length === 0) return;
+    if (!dirSynced && !walSynced) {
       for (const { pending, result } of done) pending.resolve(result);
       return;
     }
-    dirSynced.then(
+    Promise.all([
+      dirSynced?.catch((e: unknown) => Promise.reject(durabilityError('the storage folder', e))),
+      walSynced?.catch((e: unknown) =>
+        Promise.reject(durabilityError("the database's write-ahead log", e)),
+      ),
+    ]).then(
       () => {
         for (const { pending, result } of done) pending.resolve(result);
       },
-      (error: unknown) => {
-        // Committed, but the renames may not be durable: nothing of the batch is acknowledged. The images stay
-        // (their rows and files are consistent while the engine runs); after a crash, start-up reconciliation
-        // removes a row whose file is missing. A sender that retries overwrites the image.
-        const failure = new Error(
-          `The stored files could not be made durable (fsync of the storage folder failed: ${
-            error instanceof Error ? error.message : String(error)
-          })`,
-        );
+      (failure: unknown) => {
+        // Committed, but not certainly durable: nothing of the batch is acknowledged. The images stay (their rows
+        // and files are consistent while the engine runs); after a crash, start-up reconciliation removes a row
+        // whose file is missing. A sender that retries overwrites the image.
         for (const { pending } of done) pending.reject(failure);
       },
     );
   }
+}
+
+function durabilityError(what: string, error: unknown): Error {
+  return new Error(
+    `The stored files could not be made durable (fsync of ${what} failed: ${
+      error instanceof Error ? error.message : String(error)
+    })`,
+  );
 }
 
 /** Default of `groupCommitWaitMs`. */

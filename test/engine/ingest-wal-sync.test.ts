@@ -1,0 +1,139 @@
+/**
+ * A batch of stores without hooks commits with its WAL fsync on the libuv pool (db/wal-sync.ts, images/ingest.ts):
+ * the commit runs under synchronous = NORMAL, the connection goes back to FULL, and the stores are answered only
+ * once the WAL file is flushed. Every other commit stays FULL.
+ */
+import { readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, expect, test, vi } from 'vitest';
+import { openEngine } from '../../src-main/localbox/engine.js';
+import type { Engine } from '../../src-main/localbox/engine.js';
+import { newDataDir, PYDICOM, testFile } from './support.js';
+
+const source = { sourceType: 'user' as const, sourceName: 'admin', sourceId: 1 };
+const FILES = ['CT_small.dcm', 'MR_small.dcm', 'dicomdir_98892001_CT2N_6293.dcm'];
+const FULL = 2;
+const NORMAL = 1;
+
+let engine: Engine | undefined;
+let dataDir = '';
+afterEach(async () => {
+  await engine?.close();
+  engine = undefined;
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function open(): Promise<Engine> {
+  dataDir = newDataDir();
+  engine = await openEngine({
+    dataDir,
+    superuser: { user: 'admin', password: 'admin' },
+    sessionTimeoutMs: 60_000,
+    groupCommitWaitMs: 10_000,
+  });
+  return engine;
+}
+
+function temp(e: Engine, name: string): Promise<string> {
+  return e.files.writeTemp(Readable.from([testFile(join(PYDICOM, name))]));
+}
+
+function synchronous(e: Engine): number {
+  return e.db.pragma('synchronous', { simple: true }) as number;
+}
+
+test('a plain batch commits without the WAL flush and is answered only after it', async () => {
+  const e = await open();
+  const during: number[] = [];
+  // Called inside the batch's transaction: the mode its commit runs under.
+  vi.spyOn(e.files, 'syncStoredDir').mockImplementation(() => {
+    during.push(synchronous(e));
+    return Promise.resolve();
+  });
+  let flushWal: () => void = () => undefined;
+  const walSync = vi
+    .spyOn(e.ingest.walSync, 'sync')
+    .mockImplementation(() => new Promise<void>((resolve) => (flushWal = resolve)));
+  const temps = await Promise.all(FILES.map((f) => temp(e, f)));
+  let answered = 0;
+  const stores = temps.map((t) =>
+    e.ingest
+      .ingest(t, { source, sopClasses: 'image-data-and-extended' })
+      .then((r) => (answered++, r)),
+  );
+  await vi.waitFor(() => expect(walSync).toHaveBeenCalledTimes(1), { timeout: 20_000 });
+  // Committed (the rows are there), the connection back to FULL, and nobody answered before the WAL flush.
+  expect(e.metadata.allImageIds()).toHaveLength(FILES.length);
+  expect(during).toEqual([NORMAL]);
+  expect(synchronous(e)).toBe(FULL);
+  await new Promise((r) => setTimeout(r, 50));
+  expect(answered).toBe(0);
+  flushWal();
+  const results = await Promise.all(stores);
+  expect(results.every((r) => r.added)).toBe(true);
+});
+
+test('a plain batch whose WAL fsync fails is not acknowledged', async () => {
+  const e = await open();
+  vi.spyOn(e.ingest.walSync, 'sync').mockImplementationOnce(() =>
+    Promise.reject(new Error('EIO: fsync failed')),
+  );
+  const results = await Promise.allSettled(
+    (await Promise.all(FILES.map((f) => temp(e, f)))).map((t) =>
+      e.ingest.ingest(t, { source, sopClasses: 'image-data-and-extended' }),
+    ),
+  );
+  expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+  expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(
+    /could not be made durable \(fsync of the database's write-ahead log failed: EIO: fsync failed\)/,
+  );
+  // Committed, consistent, and a retry overwrites.
+  expect(e.metadata.allImageIds()).toHaveLength(3);
+  expect(readdirSync(e.files.tmpDir)).toEqual([]);
+  const retried = await e.ingest.ingest(await temp(e, FILES[0] as string), {
+    source,
+    sopClasses: 'image-data-and-extended',
+  });
+  expect(retried.added).toBe(false);
+});
+
+test('a store with hooks commits under FULL, flushing the WAL in its commit', async () => {
+  const e = await open();
+  const walSync = vi.spyOn(e.ingest.walSync, 'sync');
+  const modes: number[] = [];
+  const result = await e.ingest.ingest(await temp(e, 'CT_small.dcm'), {
+    source,
+    sopClasses: 'image-data-and-extended',
+    withinTransaction: () => modes.push(synchronous(e)),
+  });
+  expect(result.added).toBe(true);
+  expect(modes).toEqual([FULL]);
+  expect(walSync).not.toHaveBeenCalled();
+});
+
+test('the WAL is flushed for real, and its descriptor is closed with the engine', async () => {
+  const e = await open();
+  const walSync = vi.spyOn(e.ingest.walSync, 'sync');
+  for (const f of FILES) {
+    const r = await e.ingest.ingest(await temp(e, f), {
+      source,
+      sopClasses: 'image-data-and-extended',
+    });
+    expect(r.added).toBe(true);
+  }
+  expect(walSync).toHaveBeenCalledTimes(FILES.length);
+  const wal = join(dataDir, 'slicebox.sqlite-wal');
+  const openFds = (): string[] =>
+    readdirSync('/proc/self/fd').flatMap((fd) => {
+      try {
+        return [readlinkSync(join('/proc/self/fd', fd))];
+      } catch {
+        return [];
+      }
+    });
+  expect(openFds().filter((p) => p === wal).length).toBeGreaterThan(0);
+  await e.close();
+  engine = undefined;
+  expect(openFds().filter((p) => p === wal)).toEqual([]);
+});
