@@ -14,7 +14,7 @@
  * reconciliation removes a row whose file is missing). Under NORMAL, SQLite still syncs the WAL before every
  * checkpoint and the database after it. Every other write of the engine keeps FULL.
  */
-import { closeSync, fstatSync, fsync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, openSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
 
 export class WalSync {
@@ -45,7 +45,12 @@ export class WalSync {
     return { result, synced: this.sync() };
   }
 
-  /** fsyncs the WAL file on the libuv pool. */
+  /**
+   * Flushes the WAL file on the libuv pool with `fdatasync` (what SQLite uses where built with HAVE_FDATASYNC, and
+   * PostgreSQL's default for its WAL on Linux): the frames and, when the file grew, its size; not its timestamps,
+   * which a reused WAL (rewritten from its start after a checkpoint) would otherwise send through the file
+   * system's journal at every commit. (better-sqlite3's own build calls fsync.)
+   */
   sync(): Promise<void> {
     let fd: number;
     try {
@@ -55,7 +60,7 @@ export class WalSync {
     }
     this.inFlight++;
     return new Promise((resolve, reject) =>
-      fsync(fd, (e) => {
+      fdatasync(fd, (e) => {
         this.inFlight--;
         if (this.inFlight === 0) this.closeStale();
         if (this.closing && this.inFlight === 0) this.closeFd();

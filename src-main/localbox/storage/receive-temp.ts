@@ -16,8 +16,16 @@
  * removing the temp file itself (discardTemp), so that a write still running cannot recreate it.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, createWriteStream, fsync, openSync, writeSync, writevSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import {
+  closeSync,
+  createWriteStream,
+  fsync,
+  open as openCallback,
+  write as writeCallback,
+  writeSync,
+  writevSync,
+} from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -65,9 +73,26 @@ export class UploadMemory {
   }
 }
 
-/** Streams `chunks` (received so far) and the rest of `rest` into a new file at `path`, flushed. */
+/** A new file at `path` (`wx`), opened on the libuv pool; the promise is observed, never an unhandled rejection. */
+function openNew(path: string): Promise<number> {
+  const opening = new Promise<number>((resolve, reject) =>
+    openCallback(path, 'wx', (e, fd) => (e ? reject(e) : resolve(fd))),
+  );
+  opening.catch(() => undefined);
+  return opening;
+}
+
+/** Closes the file being opened (if it opened) and removes it. */
+async function discardNew(path: string, opening: Promise<number>): Promise<void> {
+  const fd = await opening.catch(() => undefined);
+  if (fd !== undefined) closeSync(fd);
+  await rm(path, { force: true });
+}
+
+/** Streams `chunks` (received so far) and the rest of `rest` into the new file `fd` at `path`, flushed. */
 async function streamToFile(
   path: string,
+  opening: Promise<number>,
   chunks: readonly Buffer[],
   rest: AsyncIterator<unknown>,
 ): Promise<void> {
@@ -75,30 +100,43 @@ async function streamToFile(
     yield* chunks;
     for (let r = await rest.next(); !r.done; r = await rest.next()) yield toBuffer(r.value);
   }
+  let fd: number | undefined;
   try {
-    // `flush: true` fsyncs the file before it is closed; pipeline resolves after the close.
-    await pipeline(all(), createWriteStream(path, { flags: 'wx', flush: true }));
+    fd = await opening;
+    // `flush: true` fsyncs the file before it is closed (the stream closes `fd`); pipeline resolves after the close.
+    const stream = createWriteStream(path, { fd, flush: true });
+    fd = undefined;
+    await pipeline(all(), stream);
   } catch (e) {
+    if (fd !== undefined) closeSync(fd);
     await rm(path, { force: true });
     throw e;
   }
 }
 
 /**
- * Writes `chunks` as a new file at `path`, fsyncs and closes it. On failure the file is removed.
+ * Writes `chunks` into the new file being opened (`opening`, started when the upload began, so that creating it
+ * overlapped the upload's arrival), fsyncs and closes it. On failure the file is removed.
  *
- * Up to `SYNC_WRITE_MAX_BYTES`, the open and the write are synchronous (copying ≤ 4 MiB into the page cache takes
- * well under a millisecond per MiB) and only the fsync goes to the libuv pool: one round trip through the pool
- * instead of four (open, writev, fsync, close), which each waited for a free pool thread and a turn of a busy event
- * loop. That chain was the longest part of a stored image's path (issue 9: about 2.4 ms of ~3.3 ms). Larger files
- * are written asynchronously, so the event loop is never held by a big write.
+ * Up to `SYNC_WRITE_MAX_BYTES`, the write is synchronous (copying ≤ 4 MiB into the page cache) and only the fsync
+ * goes to the libuv pool: one round trip through the pool instead of four (open, writev, fsync, close), which each
+ * waited for a free pool thread and a turn of a busy event loop (issue 9: that chain was about 2.4 ms of the
+ * ~3.3 ms a stored image spent in the engine). Creating the file stays on the pool: under concurrent flushes a
+ * synchronous create waited for the file system's journal, ~0.7 ms of the event loop per upload. Larger files are
+ * written asynchronously, so the event loop is never held by a big write.
  */
-async function writeChunks(path: string, chunks: readonly Buffer[], total: number): Promise<void> {
-  if (total > SYNC_WRITE_MAX_BYTES) return writeChunksAsync(path, chunks, total);
+async function writeChunks(
+  path: string,
+  opening: Promise<number>,
+  chunks: readonly Buffer[],
+  total: number,
+): Promise<void> {
   let fd: number | undefined;
   try {
-    fd = openSync(path, 'wx');
-    let done = writevSync(fd, chunks as Buffer[]);
+    fd = await opening;
+    let done = 0;
+    if (total <= SYNC_WRITE_MAX_BYTES) done = writevSync(fd, chunks as Buffer[]);
+    else for (const chunk of chunks) done += await writeAll(fd, chunk);
     if (done < total) {
       // A short write (rare for regular files): the rest, from a copy of what is left.
       const all = Buffer.concat(chunks as Buffer[], total);
@@ -121,23 +159,20 @@ function fsyncFd(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
 }
 
-async function writeChunksAsync(path: string, chunks: readonly Buffer[], total: number): Promise<void> {
-  try {
-    const handle = await open(path, 'wx');
-    try {
-      let done = (await handle.writev(chunks as Buffer[])).bytesWritten;
-      if (done < total) {
-        const all = Buffer.concat(chunks as Buffer[], total);
-        while (done < total) done += (await handle.write(all, done, total - done)).bytesWritten;
-      }
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch (e) {
-    await rm(path, { force: true });
-    throw e;
+/** Writes all of `chunk` at the file's position on the libuv pool; the bytes written. */
+async function writeAll(fd: number, chunk: Buffer): Promise<number> {
+  let done = 0;
+  while (done < chunk.length) {
+    const offset = done;
+    const n = await new Promise<number>((resolve, reject) =>
+      writeCallback(fd, chunk, offset, chunk.length - offset, null, (e, written) =>
+        e ? reject(e) : resolve(written),
+      ),
+    );
+    if (n <= 0) throw new Error('the temp file write wrote nothing');
+    done += n;
   }
+  return done;
 }
 
 function toBuffer(chunk: unknown): Buffer {
@@ -158,8 +193,12 @@ export async function receiveTemp(
   memory: UploadMemory,
 ): Promise<ReceivedTemp> {
   const path = join(tmpDir, `${randomUUID()}.part`);
+  // Created while the upload arrives (see writeChunks).
+  const opening = openNew(path);
   const chunks: Buffer[] = [];
   let held = 0;
+  /** The file was handed to streamToFile, which removes it on failure. */
+  let streaming = false;
   const iterator = source[Symbol.asyncIterator]() as AsyncIterator<unknown>;
   try {
     for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
@@ -170,7 +209,8 @@ export async function receiveTemp(
         memory.give(held);
         held = 0;
         chunks.push(chunk);
-        await streamToFile(path, chunks, iterator);
+        streaming = true;
+        await streamToFile(path, opening, chunks, iterator);
         return { path, written: Promise.resolve() };
       }
       held += chunk.length;
@@ -178,10 +218,11 @@ export async function receiveTemp(
     }
   } catch (e) {
     memory.give(held);
+    if (!streaming) await discardNew(path, opening);
     throw e;
   }
   const bytes = Buffer.concat(chunks, held);
-  const written = writeChunks(path, chunks, held).finally(() => memory.give(held));
+  const written = writeChunks(path, opening, chunks, held).finally(() => memory.give(held));
   // Observed by the caller; never an unhandled rejection meanwhile.
   written.catch(() => undefined);
   return { path, bytes, written };
