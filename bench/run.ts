@@ -988,6 +988,15 @@ async function main(): Promise<void> {
     }
     return { localbox, orthanc };
   };
+  /**
+   * After a pair is stopped, its data goes (unless --keep): a later section then does not start with the page cache
+   * and the disk full of an earlier one's gigabyte of files, for either server.
+   */
+  const discardPair = async (label: string): Promise<void> => {
+    if (opt.keep) return;
+    for (const side of ['localbox', 'orthanc'])
+      await rm(join(tmp, `${label}-${side}`), { recursive: true, force: true });
+  };
 
   log(
     `Slicebox Desktop benchmark (${opt.full ? 'full' : 'default'} scale, ${opt.runs} runs; sections: ${[...opt.only].join(', ')})`,
@@ -1059,6 +1068,7 @@ async function main(): Promise<void> {
         await exportSection(opt, peers, template, fig, patientCounter);
       }
       await stopAll();
+      await discardPair('a');
     }
     if (opt.only.has('query')) {
       const peers = await startPeers('b');
@@ -1068,6 +1078,7 @@ async function main(): Promise<void> {
       );
       extra.query = await querySection(opt, peers, opt.ct, fig);
       await stopAll();
+      await discardPair('b');
     }
     if (opt.only.has('dicom')) {
       if (!dcmtk) {
@@ -1089,6 +1100,7 @@ async function main(): Promise<void> {
           log,
         });
         await stopAll();
+        await discardPair('c');
       }
     }
     if (opt.only.has('retrieve')) {
@@ -1115,6 +1127,7 @@ async function main(): Promise<void> {
           log,
         });
         await stopAll();
+        await discardPair('d');
       }
     }
     if (opt.only.has('viewer')) {
