@@ -128,12 +128,14 @@ async function streamToFile(
 async function writeChunks(
   path: string,
   opening: Promise<number>,
+  opened: number | undefined,
   chunks: readonly Buffer[],
   total: number,
 ): Promise<void> {
   let fd: number | undefined;
   try {
-    fd = await opening;
+    // Opened already: the write starts in this call, before the caller goes on.
+    fd = opened ?? (await opening);
     let done = 0;
     if (total <= SYNC_WRITE_MAX_BYTES) done = writevSync(fd, chunks as Buffer[]);
     else for (const chunk of chunks) done += await writeAll(fd, chunk);
@@ -195,6 +197,11 @@ export async function receiveTemp(
   const path = join(tmpDir, `${randomUUID()}.part`);
   // Created while the upload arrives (see writeChunks).
   const opening = openNew(path);
+  let opened: number | undefined;
+  void opening.then(
+    (fd) => (opened = fd),
+    () => undefined,
+  );
   const chunks: Buffer[] = [];
   let held = 0;
   /** The file was handed to streamToFile, which removes it on failure. */
@@ -221,8 +228,9 @@ export async function receiveTemp(
     if (!streaming) await discardNew(path, opening);
     throw e;
   }
+  // The write (and its flush) first, then the copy for the validating worker.
+  const written = writeChunks(path, opening, opened, chunks, held).finally(() => memory.give(held));
   const bytes = Buffer.concat(chunks, held);
-  const written = writeChunks(path, opening, chunks, held).finally(() => memory.give(held));
   // Observed by the caller; never an unhandled rejection meanwhile.
   written.catch(() => undefined);
   return { path, bytes, written };
