@@ -200,3 +200,31 @@ test('validation from bytes gives the same result as from the file, on every tes
     }
   }
 });
+
+test('the temp file is created while the upload arrives, and written when it is complete', async () => {
+  const files = new FileStore(dataDir());
+  const body = new Readable({ read() {} });
+  body.push(CT.subarray(0, 10_000));
+  const receiving = files.receiveTemp(body);
+  // Created (empty) before the last byte is in.
+  await vi.waitFor(() => expect(readdirSync(files.tmpDir)).toHaveLength(1));
+  const [name] = readdirSync(files.tmpDir);
+  expect(readFileSync(join(files.tmpDir, name as string))).toHaveLength(0);
+  body.push(CT.subarray(10_000));
+  body.push(null);
+  const received = await receiving;
+  await received.written;
+  expect(received.path).toBe(join(files.tmpDir, name as string));
+  expect(sha256(readFileSync(received.path))).toBe(sha256(CT));
+});
+
+test('an upload kept in memory above the synchronous-write size is written on the pool, whole', async () => {
+  const files = new FileStore(dataDir());
+  const big = Buffer.alloc(6 * 1024 * 1024);
+  for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+  const received = await files.receiveTemp(chunked(big, 65536));
+  expect(received.bytes).toBeDefined();
+  await received.written;
+  expect(sha256(readFileSync(received.path))).toBe(sha256(big));
+  expect(files.uploadMemory.used).toBe(0);
+});

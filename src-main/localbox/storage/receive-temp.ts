@@ -21,7 +21,7 @@ import {
   createWriteStream,
   fsync,
   open as openCallback,
-  write as writeCallback,
+  writev as writevCallback,
   writeSync,
   writevSync,
 } from 'node:fs';
@@ -137,8 +137,10 @@ async function writeChunks(
     // Opened already: the write starts in this call, before the caller goes on.
     fd = opened ?? (await opening);
     let done = 0;
-    if (total <= SYNC_WRITE_MAX_BYTES) done = writevSync(fd, chunks as Buffer[]);
-    else for (const chunk of chunks) done += await writeAll(fd, chunk);
+    done =
+      total <= SYNC_WRITE_MAX_BYTES
+        ? writevSync(fd, chunks as Buffer[])
+        : await writevAsync(fd, chunks);
     if (done < total) {
       // A short write (rare for regular files): the rest, from a copy of what is left.
       const all = Buffer.concat(chunks as Buffer[], total);
@@ -161,20 +163,11 @@ function fsyncFd(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
 }
 
-/** Writes all of `chunk` at the file's position on the libuv pool; the bytes written. */
-async function writeAll(fd: number, chunk: Buffer): Promise<number> {
-  let done = 0;
-  while (done < chunk.length) {
-    const offset = done;
-    const n = await new Promise<number>((resolve, reject) =>
-      writeCallback(fd, chunk, offset, chunk.length - offset, null, (e, written) =>
-        e ? reject(e) : resolve(written),
-      ),
-    );
-    if (n <= 0) throw new Error('the temp file write wrote nothing');
-    done += n;
-  }
-  return done;
+/** One `writev` of `chunks` at the file's position on the libuv pool; the bytes written (the caller continues a short write). */
+function writevAsync(fd: number, chunks: readonly Buffer[]): Promise<number> {
+  return new Promise((resolve, reject) =>
+    writevCallback(fd, chunks as Buffer[], (e, written) => (e ? reject(e) : resolve(written))),
+  );
 }
 
 function toBuffer(chunk: unknown): Buffer {
