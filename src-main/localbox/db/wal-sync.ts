@@ -5,11 +5,11 @@
  * and better-sqlite3 is synchronous, so the event loop waits for that flush (issue 9: about half of the main
  * thread's busy time during ingest). For the ingest's batch commits only (images/ingest.ts), `commitThenSync`
  * runs the transaction under `synchronous = NORMAL` (the commit writes its WAL frames, without the flush), puts the
- * connection back to FULL, and fsyncs the WAL file on the libuv pool. The ingest answers its callers only after
- * that fsync has succeeded, so "acknowledged = on disk" holds exactly as before; meanwhile the event loop receives
+ * connection back to FULL, and flushes the WAL file on the libuv pool (`fdatasync`, see `sync`). The ingest answers
+ * its callers only after that flush has succeeded, so "acknowledged = on disk" holds exactly as before; meanwhile the event loop receives
  * the next uploads.
  *
- * Until that fsync, a power loss may keep or drop the commit; either way no acknowledged image is affected, and a
+ * Until that flush, a power loss may keep or drop the commit; either way no acknowledged image is affected, and a
  * kept row is consistent: its file was flushed before the commit (the rename may be lost with it, and start-up
  * reconciliation removes a row whose file is missing). Under NORMAL, SQLite still syncs the WAL before every
  * checkpoint and the database after it. Every other write of the engine keeps FULL.
