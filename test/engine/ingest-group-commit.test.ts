@@ -3,18 +3,13 @@
  * of plain new images runs its directory fsync beside the commit (started inside the transaction, awaited before
  * the answers); any other batch runs it inside the transaction, before the commit.
  *
- * Preparation runs in worker threads, so when concurrent stores become ready depends on the machine's load; the
- * engine here waits up to 10 s (instead of 4 ms) for stores still being prepared. The wait ends as soon as none
- * is being prepared, so the test is not slower, and it still fails if stores are not batched (one fsync each) or
- * if the batch does not wait for the stores being prepared.
+ * The engines wait up to 10 s for stores still being prepared (batching-engine.ts): the tests still fail if stores
+ * are not batched (one fsync each) or if the batch does not wait for the stores being prepared.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { afterEach, expect, test, vi } from 'vitest';
-import { openEngine } from '../../src-main/localbox/engine.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { expect, test, vi } from 'vitest';
 import type { Engine } from '../../src-main/localbox/engine.js';
-import { newDataDir, PYDICOM, testFile } from './support.js';
+import { batchingEngines, temp } from './batching-engine.js';
 
 const source = { sourceType: 'user' as const, sourceName: 'admin', sourceId: 1 };
 const FILES = [
@@ -24,28 +19,8 @@ const FILES = [
   'dicomdir_98892001_CT2N_6924.dcm',
 ];
 
-let engine: Engine | undefined;
-let dataDir = '';
-afterEach(async () => {
-  await engine?.close();
-  engine = undefined;
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-async function open(): Promise<Engine> {
-  dataDir = newDataDir();
-  engine = await openEngine({
-    dataDir,
-    superuser: { user: 'admin', password: 'admin' },
-    sessionTimeoutMs: 60_000,
-    groupCommitWaitMs: 10_000,
-  });
-  return engine;
-}
-
-async function temp(e: Engine, name: string): Promise<string> {
-  return e.files.writeTemp(Readable.from([testFile(join(PYDICOM, name))]));
-}
+const engines = batchingEngines();
+const open = (): Promise<Engine> => engines.open();
 
 test('concurrent stores share one commit; a failing store rolls back only itself', async () => {
   const e = await open();

@@ -3,41 +3,19 @@
  * the commit runs under synchronous = NORMAL, the connection goes back to FULL, and the stores are answered only
  * once the WAL file is flushed. Every other commit stays FULL.
  */
-import { readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { afterEach, expect, test, vi } from 'vitest';
-import { openEngine } from '../../src-main/localbox/engine.js';
+import { expect, test, vi } from 'vitest';
 import type { Engine } from '../../src-main/localbox/engine.js';
-import { newDataDir, PYDICOM, testFile } from './support.js';
+import { batchingEngines, temp } from './batching-engine.js';
 
 const source = { sourceType: 'user' as const, sourceName: 'admin', sourceId: 1 };
 const FILES = ['CT_small.dcm', 'MR_small.dcm', 'dicomdir_98892001_CT2N_6293.dcm'];
 const FULL = 2;
 const NORMAL = 1;
 
-let engine: Engine | undefined;
-let dataDir = '';
-afterEach(async () => {
-  await engine?.close();
-  engine = undefined;
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-async function open(): Promise<Engine> {
-  dataDir = newDataDir();
-  engine = await openEngine({
-    dataDir,
-    superuser: { user: 'admin', password: 'admin' },
-    sessionTimeoutMs: 60_000,
-    groupCommitWaitMs: 10_000,
-  });
-  return engine;
-}
-
-function temp(e: Engine, name: string): Promise<string> {
-  return e.files.writeTemp(Readable.from([testFile(join(PYDICOM, name))]));
-}
+const engines = batchingEngines();
+const open = (): Promise<Engine> => engines.open();
 
 function synchronous(e: Engine): number {
   return e.db.pragma('synchronous', { simple: true }) as number;
@@ -123,7 +101,7 @@ test('the WAL is flushed for real, and its descriptor is closed with the engine'
     expect(r.added).toBe(true);
   }
   expect(walSync).toHaveBeenCalledTimes(FILES.length);
-  const wal = join(dataDir, 'slicebox.sqlite-wal');
+  const wal = join(engines.dataDir, 'slicebox.sqlite-wal');
   const openFds = (): string[] =>
     readdirSync('/proc/self/fd').flatMap((fd) => {
       try {
@@ -133,7 +111,6 @@ test('the WAL is flushed for real, and its descriptor is closed with the engine'
       }
     });
   expect(openFds().filter((p) => p === wal).length).toBeGreaterThan(0);
-  await e.close();
-  engine = undefined;
+  await engines.close();
   expect(openFds().filter((p) => p === wal)).toEqual([]);
 });

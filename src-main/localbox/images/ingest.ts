@@ -223,12 +223,12 @@ export class IngestService {
   /**
    * Commits the queued stores in one transaction. The renames are made durable by one fsync of `dicom/` before
    * the stores are answered. When every store of the batch is a new image without hooks (`plain`), that fsync
-   * runs on the libuv pool while the commit's WAL fsync runs here, instead of before it (DECISIONS.md "Group
-   * commit: the directory fsync beside the commit"); otherwise, or with `strict`, it runs inside the transaction,
-   * before the commit.
+   * runs on the libuv pool beside the commit, instead of before it (DECISIONS.md "Group commit: the directory fsync
+   * beside the commit"); otherwise, or with `strict`, it runs inside the transaction, before the commit.
    *
-   * A batch of stores without hooks also commits with its WAL fsync on the libuv pool (db/wal-sync.ts): the
-   * stores are answered when both fsyncs have succeeded.
+   * A batch of stores without hooks (not `strict`) also has its commit's WAL flush on the libuv pool
+   * (db/wal-sync.ts); any other batch flushes the WAL in its commit, here. The stores are answered when every
+   * flush has succeeded.
    */
   private flush(strict = false): void {
     const batch = this.queue;

@@ -136,8 +136,7 @@ async function writeChunks(
   try {
     // Opened already: the write starts in this call, before the caller goes on.
     fd = opened ?? (await opening);
-    let done = 0;
-    done =
+    let done =
       total <= SYNC_WRITE_MAX_BYTES
         ? writevSync(fd, chunks as Buffer[])
         : await writevAsync(fd, chunks);
