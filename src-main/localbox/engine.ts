@@ -174,6 +174,8 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
         ? { groupCommitWaitMs: config.groupCommitWaitMs }
         : {}),
     });
+    // Log lines flush the WAL on the pool too, not on the event loop (log/log-store.ts).
+    log.flushWith(ingest.walSync);
     // Stores already prepared are committed; then no more.
     teardowns.add('ingest', () => ingest.close());
     // Terminated before the stores and the database close: running jobs fail at once.
@@ -222,8 +224,17 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
       }),
       scus,
       scuService: new ScuService({
-        storedPath: (imageId) => (files.exists(imageId) ? files.pathOf(imageId) : undefined),
+        // No stat here: a missing file has no meta (readMetas), which makes the image "not found" just the same.
+        storedPath: (imageId) => files.pathOf(imageId),
         log: (type, message) => logSafely(log, type, 'SCU', message),
+        readMetas: async (paths) =>
+          (
+            await codec.run(
+              'fileMetas',
+              { paths },
+              { label: `SCU send: ${paths.length} file metas` },
+            )
+          ).map((meta) => meta ?? undefined),
         convert: async (bytes, meta, toTs) => {
           const out = await codec.run(
             'transcode',

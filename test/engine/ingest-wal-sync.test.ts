@@ -114,3 +114,28 @@ test('the WAL is flushed for real, and its descriptor is closed with the engine'
   await engines.close();
   expect(openFds().filter((p) => p === wal)).toEqual([]);
 });
+
+test('a log line commits without a flush on the event loop; the WAL is flushed after it on the pool', async () => {
+  const e = await open();
+  const modes: number[] = [];
+  const pragma = e.db.pragma.bind(e.db);
+  vi.spyOn(e.db, 'pragma').mockImplementation((source: string, options?: { simple?: boolean }) => {
+    if (/^synchronous = /.test(source)) modes.push(source.endsWith('NORMAL') ? NORMAL : FULL);
+    return pragma(source, options);
+  });
+  const walSync = vi.spyOn(e.ingest.walSync, 'sync');
+  e.log.add('INFO', 'Test', 'a line');
+  expect(modes).toEqual([NORMAL, FULL]);
+  expect(synchronous(e)).toBe(FULL);
+  expect(walSync).toHaveBeenCalledTimes(1);
+  await walSync.mock.results[0]?.value;
+  // Committed and readable at once.
+  expect(e.log.list(0, 10).map((l) => l.message)).toContain('a line');
+  // Once the engine is stopping, a line commits under FULL, and the WAL file is not opened again.
+  e.ingest.close();
+  modes.length = 0;
+  e.log.add('INFO', 'Test', 'a late line');
+  expect(modes).toEqual([]);
+  expect(walSync).toHaveBeenCalledTimes(1);
+  expect(e.log.list(0, 10).map((l) => l.message)).toContain('a late line');
+});

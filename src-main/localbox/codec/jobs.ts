@@ -39,6 +39,7 @@ import { validateDicomBytes, validateDicomFile } from '../dicom/parse.js';
 import type { ParsedDicom } from '../dicom/parse.js';
 import { acceptedSopClasses } from '../dicom/uids.js';
 import type { SopClassPolicy } from '../dicom/uids.js';
+import { readFileMetaSync } from '../dimse/part10.js';
 import type { StoredFileMeta } from '../dimse/part10.js';
 import { convertDataset } from '../dimse/transcode.js';
 import { filterDicomFile } from '../filtering/apply-filters.js';
@@ -343,6 +344,15 @@ export const JOBS = {
   /** Whether a stored file is flagged PatientIdentityRemoved = YES (§11.1); only its head is parsed. */
   async 'image.identityRemoved'(input: { path: string }): Promise<{ identityRemoved: boolean }> {
     return { identityRemoved: isFlaggedAnonymous((await validateDicomFile(input.path)).dataSet) };
+  },
+
+  /**
+   * The file meta information of stored files, before an SCU send opens its association (§17): one job reads a
+   * few hundred heads with synchronous calls, instead of three thread-pool round trips per file on the event loop.
+   * null for a file that cannot be read.
+   */
+  async fileMetas(input: { paths: readonly string[] }): Promise<(StoredFileMeta | null)[]> {
+    return input.paths.map((path) => readFileMetaSync(path) ?? null);
   },
 
   /** An uncompressed dataset re-encoded for an SCU peer that did not accept its own syntax (§17). */

@@ -12,7 +12,8 @@
  * Until that flush, a power loss may keep or drop the commit; either way no acknowledged image is affected, and a
  * kept row is consistent: its file was flushed before the commit (the rename may be lost with it, and start-up
  * reconciliation removes a row whose file is missing). Under NORMAL, SQLite still syncs the WAL before every
- * checkpoint and the database after it. Every other write of the engine keeps FULL.
+ * checkpoint and the database after it. The log's lines commit the same way, with nobody waiting for their flush
+ * (log/log-store.ts). Every other write of the engine keeps FULL.
  */
 import { closeSync, fdatasync, fstatSync, openSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
@@ -33,7 +34,8 @@ export class WalSync {
    * commit is synchronous as usual and the promise is already resolved.
    */
   commitThenSync<T>(transaction: () => T): { result: T; synced: Promise<void> } {
-    if (this.db.memory || this.db.inTransaction)
+    // Closing (the engine is stopping): commit under FULL as usual rather than open the WAL file again.
+    if (this.db.memory || this.db.inTransaction || this.closing)
       return { result: transaction(), synced: Promise.resolve() };
     this.db.pragma('synchronous = NORMAL');
     let result: T;

@@ -5,7 +5,7 @@
  * Only group 0002 is touched. The dataset bytes themselves are never decoded here: the SCP appends them as
  * received and the SCU sends them as stored, so private tags and compressed pixel data stay byte-for-byte.
  */
-import { open } from 'node:fs/promises';
+import { close, closeSync, open, openSync, read, readSync } from 'node:fs';
 import {
   IMPLEMENTATION_CLASS_UID,
   IMPLEMENTATION_VERSION_NAME,
@@ -114,24 +114,82 @@ export function parseFileMeta(head: Buffer): StoredFileMeta | 'need-more' {
   return { ...found, datasetOffset: pos };
 }
 
-/** Reads the file meta information of the file at `path` (reads only the head of the file). */
+/** The first read of a stored file's head: file meta information is rarely longer than this. */
+const HEAD_BYTES = 16 * 1024;
+
+/** `length` bytes of the open file `fd` from offset 0 (fewer at its end). */
+function readHead(fd: number, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const buffer = Buffer.allocUnsafe(length);
+    read(fd, buffer, 0, length, 0, (error, bytesRead) =>
+      error ? reject(error) : resolve(buffer.subarray(0, bytesRead)),
+    );
+  });
+}
+
+/**
+ * Reads the file meta information of the file at `path` (reads only the head of the file).
+ *
+ * Callback `fs` on a plain descriptor, no `stat` (a short read is the end of the file): three thread-pool round
+ * trips per file. The promise API's `FileHandle` took four, each dearer: reading the metas of 200 stored files
+ * before an association took 18–30 ms with it and 4–6 ms like this (measured on the bench's machine).
+ */
 export async function readFileMeta(path: string): Promise<StoredFileMeta> {
-  const handle = await open(path, 'r');
+  const fd = await new Promise<number>((resolve, reject) =>
+    open(path, 'r', (error, fd) => (error ? reject(error) : resolve(fd))),
+  );
   try {
-    const { size } = await handle.stat();
-    let want = Math.min(size, 16 * 1024);
+    let want = HEAD_BYTES;
     for (;;) {
-      const head = Buffer.alloc(want);
-      const { bytesRead } = await handle.read(head, 0, want, 0);
-      const meta = parseFileMeta(head.subarray(0, bytesRead));
+      const head = await readHead(fd, want);
+      const meta = parseFileMeta(head);
       if (meta !== 'need-more') return meta;
-      if (want >= size) {
+      if (head.length < want) {
         // The whole file is meta information (or truncated inside it): nothing after it.
-        return { sopClassUid: '', sopInstanceUid: '', transferSyntaxUid: '', datasetOffset: size };
+        return {
+          sopClassUid: '',
+          sopInstanceUid: '',
+          transferSyntaxUid: '',
+          datasetOffset: head.length,
+        };
       }
-      want = Math.min(size, want * 4);
+      want *= 4;
     }
   } finally {
-    await handle.close();
+    close(fd, () => undefined);
+  }
+}
+
+/**
+ * `readFileMeta` with synchronous calls, for a worker thread reading many files in one job (codec/jobs.ts
+ * `fileMetas`); undefined when the file cannot be opened or read.
+ */
+export function readFileMetaSync(path: string): StoredFileMeta | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    let want = HEAD_BYTES;
+    for (;;) {
+      const buffer = Buffer.allocUnsafe(want);
+      const head = buffer.subarray(0, readSync(fd, buffer, 0, want, 0));
+      const meta = parseFileMeta(head);
+      if (meta !== 'need-more') return meta;
+      if (head.length < want)
+        return {
+          sopClassUid: '',
+          sopInstanceUid: '',
+          transferSyntaxUid: '',
+          datasetOffset: head.length,
+        };
+      want *= 4;
+    }
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }

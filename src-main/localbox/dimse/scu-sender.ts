@@ -9,8 +9,7 @@
  *
  * Failures reject with ScuSendError, whose message is Slicebox's (the route answers 502 with it).
  */
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { close, fstat, open, read, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { association, requests as DimseRequests } from 'dcmjs-dimse';
 import type { ScuData } from '../../slicebox/types.js';
@@ -34,6 +33,11 @@ export interface ScuSenderDeps {
   /** Path of the stored file of an image, or undefined when the image has no file. */
   storedPath(imageId: number): string | undefined;
   log(type: 'INFO' | 'WARN' | 'ERROR', message: string): void;
+  /**
+   * Reads the file meta information of stored files (undefined for one that cannot be read) off the event loop (the
+   * engine's worker pool, codec/jobs.ts `fileMetas`); without it each is read here with `readFileMeta`.
+   */
+  readMetas?(paths: readonly string[]): Promise<(StoredFileMeta | undefined)[]>;
   /**
    * Re-encodes a stored file's dataset in `toTs` off the event loop (the engine's worker pool, codec/jobs.ts
    * `transcode`); without it the conversion runs here.
@@ -82,6 +86,8 @@ interface StoredDatasetApi extends AsyncEncodedDataset {
   next: StoredDatasetApi | undefined;
   /** Starts reading the bytes (in the syntax set) unless already started. */
   prefetch(): void;
+  /** Starts reading the stored file, before the syntax is known (the first image, while the association opens). */
+  preread(): void;
 }
 
 type StoredDatasetClass = new (
@@ -101,6 +107,7 @@ function storedDataset(): StoredDatasetClass {
   const D = dimse();
   class StoredDataset extends D.Dataset implements StoredDatasetApi {
     next: StoredDatasetApi | undefined;
+    private raw: Promise<Buffer> | undefined;
     private reading: Promise<Buffer> | undefined;
 
     constructor(
@@ -116,9 +123,18 @@ function storedDataset(): StoredDatasetClass {
       );
     }
 
+    preread(): void {
+      this.raw ??= readWholeFile(this.outgoing.path);
+      // Reported when the bytes are asked for (prefetch); a read nobody asks for (no association) fails silently.
+      this.raw.catch(() => undefined);
+    }
+
     prefetch(): void {
       if (this.reading) return;
-      this.reading = readFile(this.outgoing.path).then((bytes) => {
+      this.preread();
+      const raw = this.raw!;
+      this.raw = undefined;
+      this.reading = raw.then((bytes) => {
         const ts = this.getTransferSyntaxUid();
         if (ts !== this.outgoing.meta.transferSyntaxUid && this.convert)
           return this.convert(bytes, this.outgoing.meta, ts);
@@ -157,8 +173,36 @@ function storedDataset(): StoredDatasetClass {
   return StoredDataset;
 }
 
-/** File metas read concurrently before the association is opened. */
-const META_READS_IN_FLIGHT = 8;
+/**
+ * The whole stored file: open, fstat, one read of its size, close, with callback `fs` (fs/promises' `readFile`
+ * reads in 512 KiB chunks through a FileHandle: one more pool round trip for a 530 KB slice, and dearer ones).
+ */
+function readWholeFile(path: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    open(path, 'r', (openError, fd) => {
+      if (openError) return reject(openError);
+      const done = (error: Error | null, bytes?: Buffer): void =>
+        close(fd, () => (error ? reject(error) : resolve(bytes!)));
+      fstat(fd, (statError, stats) => {
+        if (statError) return done(statError);
+        const buffer = Buffer.allocUnsafe(stats.size);
+        const readFrom = (offset: number): void => {
+          if (offset === buffer.length) return done(null, buffer);
+          read(fd, buffer, offset, buffer.length - offset, offset, (readError, bytesRead) => {
+            if (readError) return done(readError);
+            // The file is immutable once stored (storage/file-store.ts); a short read means it ended early.
+            if (bytesRead === 0) return done(null, buffer.subarray(0, offset));
+            readFrom(offset + bytesRead);
+          });
+        };
+        readFrom(0);
+      });
+    });
+  });
+}
+
+/** File metas read concurrently before the association is opened (the libuv pool queues the rest). */
+const META_READS_IN_FLIGHT = 16;
 
 /** `f` over `items` with at most `limit` calls in flight; the results in the order of `items`. */
 async function mapInOrder<T, R>(
@@ -176,6 +220,31 @@ async function mapInOrder<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/** Paths of a `readMetas` job: a few milliseconds of one worker for files in the page cache. */
+const METAS_PER_JOB = 256;
+
+/** Each image's stored path and file meta (either undefined when missing), in the order of `imageIds`. */
+async function readMetas(
+  imageIds: readonly number[],
+  deps: ScuSenderDeps,
+): Promise<{ imageId: number; path?: string | undefined; meta?: StoredFileMeta | undefined }[]> {
+  const located = imageIds.map((imageId) => ({ imageId, path: deps.storedPath(imageId) }));
+  const readMetas = deps.readMetas;
+  if (readMetas) {
+    const paths = located.flatMap((l) => (l.path === undefined ? [] : [l.path]));
+    const jobs: Promise<(StoredFileMeta | undefined)[]>[] = [];
+    for (let i = 0; i < paths.length; i += METAS_PER_JOB)
+      jobs.push(readMetas(paths.slice(i, i + METAS_PER_JOB)));
+    const metas = (await Promise.all(jobs)).flat();
+    let next = 0;
+    return located.map((l) => (l.path === undefined ? l : { ...l, meta: metas[next++] }));
+  }
+  // A few at a time (the thread pool overlaps the opens and reads), in order.
+  return mapInOrder(located, META_READS_IN_FLIGHT, async (l) =>
+    l.path === undefined ? l : { ...l, meta: await readFileMeta(l.path).catch(() => undefined) },
+  );
 }
 
 /** Slicebox's words for a peer that cannot be reached at all (by socket error code); undefined for others. */
@@ -218,12 +287,7 @@ export async function sendToScu(
   const outgoing: Outgoing[] = [];
   const notFound: number[] = [];
   const skipped: number[] = [];
-  // The file metas are read a few at a time (the thread pool overlaps the opens and reads), in order.
-  const found = await mapInOrder(imageIds, META_READS_IN_FLIGHT, async (imageId) => {
-    const path = deps.storedPath(imageId);
-    const meta = path === undefined ? undefined : await readFileMeta(path).catch(() => undefined);
-    return { imageId, path, meta };
-  });
+  const found = await readMetas(imageIds, deps);
   for (const { imageId, path, meta } of found) {
     if (path === undefined || meta === undefined) {
       notFound.push(imageId);
@@ -247,6 +311,8 @@ export async function sendToScu(
     return { outgoing: o, dataset, request: new D.requests.CStoreRequest(dataset) };
   });
   for (const { request } of storeRequests) client.addRequest(request);
+  // The first image's file is read while the association is negotiated.
+  storeRequests[0]?.dataset.preread();
 
   // Contexts: dcmjs-dimse adds, per SOP class, one context with Implicit + Explicit VR LE and, for any other file
   // syntax, one context with just that syntax. A file in Implicit or Explicit VR LE also gets a context with just

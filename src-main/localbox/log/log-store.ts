@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import type { WalSync } from '../db/wal-sync.js';
 
 export type LogEntryType = 'DEFAULT' | 'INFO' | 'WARN' | 'ERROR';
 
@@ -22,12 +23,28 @@ interface LogRow {
 
 /** The server's own log (BEHAVIOR.md §21), written by the engine, read through `/log`. */
 export class LogStore {
+  private walSync: WalSync | undefined;
+
   constructor(private readonly db: Database) {}
 
+  /**
+   * From now on a log line commits without its own WAL flush on the event loop: the flush runs on the libuv pool
+   * (db/wal-sync.ts). A log line is a record, not data a caller is told is safe, so nothing waits for that flush;
+   * a power loss before it may drop the last lines, never corrupt the database (DECISIONS.md, "Log lines").
+   */
+  flushWith(walSync: WalSync): void {
+    this.walSync = walSync;
+  }
+
   add(entryType: LogEntryType, subject: string, message: string): void {
-    this.db
-      .prepare('INSERT INTO log (created, entry_type, subject, message) VALUES (?, ?, ?, ?)')
-      .run(Date.now(), entryType, subject, message);
+    const insert = (): void => {
+      this.db
+        .prepare('INSERT INTO log (created, entry_type, subject, message) VALUES (?, ?, ?, ?)')
+        .run(Date.now(), entryType, subject, message);
+    };
+    if (!this.walSync) return insert();
+    // A failed flush is not this line's to report: the next FULL commit of the connection flushes the WAL again.
+    this.walSync.commitThenSync(insert).synced.catch(() => undefined);
   }
 
   /** Newest first. */
