@@ -23,6 +23,7 @@ import {
   installCommandStreamReset,
   installFastSend,
   messageBuffers,
+  parseWholeCommandPdu,
   PduReader,
   SUPPORTED_DIMSE_VERSION,
 } from '../../src-main/localbox/dimse/fast-path.js';
@@ -167,6 +168,63 @@ describe('fast-path.ts units', () => {
     expect(encodeCommand({ CommandField: 1, OffendingElement: ['00100010'] })).toBeUndefined();
     expect(encodeCommand({ CommandField: 70000 })).toBeUndefined();
     expect(encodeCommand({ CommandField: 1, Priority: null })).toBeUndefined();
+  });
+
+  test('parseWholeCommandPdu reads what dcmjs reads from a command PDU; anything else is left to the library', () => {
+    const D = dimse();
+    const store = new D.requests.CStoreRequest(
+      new D.Dataset(
+        { SOPClassUID: '1.2.840.10008.5.1.4.1.1.2', SOPInstanceUID: '1.2.3.45' },
+        '1.2.840.10008.1.2.1',
+      ),
+    );
+    store.setMessageId(42);
+    const commands: InstanceType<typeof D.Command>[] = [store];
+    for (const [status, comment] of [
+      [0x0000, undefined],
+      [0xb000, 'odd'],
+      [0xb007, 'even'],
+      [0xa700, 'Out of resources'],
+    ] as const) {
+      const response = D.responses.CStoreResponse.fromRequest(store);
+      response.setStatus(status);
+      if (comment !== undefined) response.setErrorComment(comment);
+      commands.push(response);
+    }
+    const echo = new D.requests.CEchoRequest();
+    echo.setMessageId(3);
+    commands.push(D.responses.CEchoResponse.fromRequest(echo));
+    for (const c of commands) {
+      const bytes = c.getCommandDataset().getDenaturalizedCommandDataset();
+      const parsed = parseWholeCommandPdu(
+        Buffer.concat(messageBuffers(7, bytes, undefined, 16384)),
+      );
+      const { _vrMap, ...expected } = new D.Dataset(bytes).getElements() as Record<string, unknown>;
+      expect(_vrMap).toBeDefined();
+      expect(parsed).toEqual({ presentationContextId: 7, elements: expected });
+    }
+    const response = D.responses.CStoreResponse.fromRequest(store);
+    const command = response.getCommandDataset().getDenaturalizedCommandDataset();
+    const whole = Buffer.concat(messageBuffers(1, command, undefined, 16384));
+    // A fragment that is not the last, a PDV that is not a command, two PDVs, a cut PDU, another PDU type.
+    const notLast = Buffer.from(whole);
+    notLast[11] = 0x01;
+    const dataPdv = Buffer.from(whole);
+    dataPdv[11] = 0x02;
+    const twoPdvs = Buffer.concat(messageBuffers(1, command, Buffer.alloc(4), 16384));
+    const release = Buffer.from([0x05, 0, 0, 0, 0, 4, 0, 0, 0, 0]);
+    for (const pdu of [notLast, dataPdv, twoPdvs, whole.subarray(0, whole.length - 2), release])
+      expect(parseWholeCommandPdu(pdu)).toBeUndefined();
+    // An element this parser does not know (Offending Element, 0000,0901): the library parses it.
+    const offending = Buffer.alloc(12);
+    offending.writeUInt16LE(0x0901, 2);
+    offending.writeUInt32LE(4, 4);
+    offending.writeUInt32LE(0x00100010, 8);
+    const unknown = Buffer.concat([command, offending]);
+    unknown.writeUInt32LE(unknown.length - 12, 8);
+    expect(
+      parseWholeCommandPdu(Buffer.concat(messageBuffers(1, unknown, undefined, 16384))),
+    ).toBeUndefined();
   });
 
   test('PduReader: any chunking gives the same PDUs; an unknown PDU type is reported once', () => {

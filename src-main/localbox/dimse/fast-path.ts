@@ -255,6 +255,94 @@ export function installFastSend(network: unknown): void {
   };
 }
 
+/** Command field of a C-STORE-RSP, and the Command Data Set Type of a command without a dataset (PS3.7 E.1). */
+const C_STORE_RSP = 0x8001;
+const NO_DATASET = 0x0101;
+
+/** The command elements `encodeCommand` knows, by tag. */
+const COMMAND_KEYWORDS = new Map(
+  Object.entries(COMMAND_ELEMENTS).map(([keyword, spec]) => [spec.tag, { keyword, vr: spec.vr }]),
+);
+
+/**
+ * The command of a P-DATA-TF PDU that carries exactly one PDV, a whole command (last fragment), in dcmjs's
+ * naturalized form (keyword → number or string, `CommandGroupLength` included), with its presentation context
+ * id; undefined for any other PDU or a command with an element `encodeCommand` does not know.
+ */
+export function parseWholeCommandPdu(
+  pdu: Buffer,
+): { presentationContextId: number; elements: Record<string, number | string> } | undefined {
+  if (pdu.length < 12 || pdu[0] !== P_DATA_TF) return undefined;
+  if (pdu.readUInt32BE(2) !== pdu.length - 6 || pdu.readUInt32BE(6) !== pdu.length - 10)
+    return undefined;
+  if (pdu[11] !== 0x03) return undefined;
+  const elements: Record<string, number | string> = {};
+  let at = 12;
+  while (at < pdu.length) {
+    if (at + 8 > pdu.length || pdu.readUInt16LE(at) !== 0x0000) return undefined;
+    const tag = pdu.readUInt16LE(at + 2);
+    const length = pdu.readUInt32LE(at + 4);
+    const start = at + 8;
+    if (start + length > pdu.length) return undefined;
+    if (tag === 0x0000) {
+      if (length !== 4) return undefined;
+      elements.CommandGroupLength = pdu.readUInt32LE(start);
+    } else {
+      const spec = COMMAND_KEYWORDS.get(tag);
+      if (!spec) return undefined;
+      if (spec.vr === 'US') {
+        if (length !== 2) return undefined;
+        elements[spec.keyword] = pdu.readUInt16LE(start);
+      } else {
+        // dcmjs strips a UI value's NUL padding and a text value's trailing spaces.
+        elements[spec.keyword] = pdu
+          .toString('latin1', start, start + length)
+          .replace(spec.vr === 'UI' ? /\0+$/ : / +$/, '');
+      }
+    }
+    at = start + length;
+  }
+  return { presentationContextId: pdu[10]!, elements };
+}
+
+/**
+ * Hands a C-STORE-RSP that arrives whole in one PDU straight to the library's `_performDimse` (which finds the
+ * request it answers and raises its events), as a response built by `makeResponse` from the parsed elements,
+ * instead of dcmjs-dimse's path: a PDU object, a command stream, a dcmjs parse of the command dataset
+ * (~0.1 ms) and a log string built whether logging is on or not. An SCU send receives one per image, on the critical
+ * path: the next image goes out only after it. Anything else (other PDUs, other commands, a command in
+ * fragments, a message in progress) takes the library's own path.
+ */
+export function installFastStoreResponse(
+  network: unknown,
+  makeResponse: (elements: Record<string, number | string>) => { hasDataset(): boolean },
+): void {
+  const net = internals(network, ['_processPdu', '_performDimse']) as NetworkInternals & {
+    dimse?: unknown;
+    association?: { getPresentationContext(id: number): unknown };
+  };
+  const processPdu = net._processPdu.bind(net);
+  net._processPdu = (pdu) => {
+    const parsed =
+      net.dimse === undefined && net.dimseStream === undefined && parseWholeCommandPdu(pdu);
+    const context = parsed && net.association?.getPresentationContext(parsed.presentationContextId);
+    if (
+      !parsed ||
+      !context ||
+      parsed.elements.CommandField !== C_STORE_RSP ||
+      parsed.elements.CommandDataSetType !== NO_DATASET
+    )
+      return processPdu(pdu);
+    try {
+      net._performDimse(context, makeResponse(parsed.elements));
+    } catch (e) {
+      // As the library's `_processPdu` reports a failure while processing a PDU.
+      net.emit('networkError', e instanceof Error ? e : new Error(String(e)));
+    }
+    return Promise.resolve();
+  };
+}
+
 /**
  * Makes `network` (dcmjs-dimse 0.3.3) start a new command stream after every command without a dataset, as it
  * already does after commands with one (see the file comment).

@@ -16,7 +16,11 @@ import type { ScuData } from '../../slicebox/types.js';
 import { TransferSyntax } from '../dicom/uids.js';
 import { dimse, VERIFICATION_SOP_CLASS } from './dimse-module.js';
 import type { DimseModule } from './dimse-module.js';
-import { installCommandStreamReset, installFastSend } from './fast-path.js';
+import {
+  installCommandStreamReset,
+  installFastSend,
+  installFastStoreResponse,
+} from './fast-path.js';
 import type { AsyncEncodedDataset } from './fast-path.js';
 import { readFileMeta } from './part10.js';
 import type { StoredFileMeta } from './part10.js';
@@ -479,6 +483,14 @@ export async function sendToScu(
     if (net) {
       installFastSend(net);
       installCommandStreamReset(net);
+      // Each C-STORE response handed on without dcmjs parsing its command (fast-path.ts).
+      installFastStoreResponse(net, (elements) =>
+        // The constructor's values are replaced whole by the received command, as dcmjs-dimse does.
+        Object.assign(new D.responses.CStoreResponse(0, ''), {
+          commandDataset: new D.Dataset(elements),
+          dataset: undefined,
+        }),
+      );
     }
     // dcmjs-dimse's Client ignores an A-ABORT from the peer; end the association here.
     net?.on('abort', (a) => {
