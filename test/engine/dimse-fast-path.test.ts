@@ -179,7 +179,8 @@ describe('fast-path.ts units', () => {
       ),
     );
     store.setMessageId(42);
-    const commands: InstanceType<typeof D.Command>[] = [store];
+    const commands = [];
+    commands.push(store);
     for (const [status, comment] of [
       [0x0000, undefined],
       [0xb000, 'odd'],

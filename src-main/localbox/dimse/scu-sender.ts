@@ -9,6 +9,7 @@
  *
  * Failures reject with ScuSendError, whose message is Slicebox's (the route answers 502 with it).
  */
+import { kMaxLength } from 'node:buffer';
 import { close, fstat, open, read, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { association, requests as DimseRequests } from 'dcmjs-dimse';
@@ -189,7 +190,19 @@ function readWholeFile(path: string): Promise<Buffer> {
         close(fd, () => (error ? reject(error) : resolve(bytes!)));
       fstat(fd, (statError, stats) => {
         if (statError) return done(statError);
-        const buffer = Buffer.allocUnsafe(stats.size);
+        // A file larger than one buffer can hold (2 GiB) is refused here, not thrown out of this callback.
+        if (stats.size > kMaxLength)
+          return done(
+            new Error(
+              `the stored file ${path} (${stats.size} bytes) is larger than ${kMaxLength} bytes, the most that can be sent whole`,
+            ),
+          );
+        let buffer: Buffer;
+        try {
+          buffer = Buffer.allocUnsafe(stats.size);
+        } catch (e) {
+          return done(e instanceof Error ? e : new Error(String(e)));
+        }
         const readFrom = (offset: number): void => {
           if (offset === buffer.length) return done(null, buffer);
           read(fd, buffer, offset, buffer.length - offset, offset, (readError, bytesRead) => {
