@@ -151,6 +151,32 @@ test('a stored file over 2 GiB: attributes and image information from its head (
   expect(await health(t)).toBe(200);
 });
 
+test('an SCU send of a stored file over 2 GiB fails with 502 naming the limit; the engine stays up', async () => {
+  t = await startTestBox();
+  const res = await t.upload('/api/images', syntheticCt({ rows: 16, columns: 16 }));
+  const image = (await res.json()) as Image;
+  storeHugeImage(t, image.id);
+  const port = await freePort();
+  expect(
+    (await postJson(t, '/api/scps', { id: -1, name: 'Huge', aeTitle: 'HUGESCP', port })).status,
+  ).toBe(201);
+  const scu = (await (
+    await postJson(t, '/api/scus', {
+      id: -1,
+      name: 'Huge',
+      aeTitle: 'HUGESCP',
+      host: '127.0.0.1',
+      port,
+    })
+  ).json()) as { id: number };
+  const send = await postJson(t, `/api/scus/${scu.id}/send`, [image.id]);
+  expect(send.status).toBe(502);
+  expect(await send.text()).toBe(
+    `Unable to send images to HUGESCP@127.0.0.1:${port}: the stored file (3.0 GiB) is larger than 2 GiB, the most that can be read whole to send it`,
+  );
+  expect(await health(t)).toBe(200);
+});
+
 /**
  * A single-frame encapsulated image whose fragments (after the Basic Offset Table) are rejoined and cut again into
  * fragments of `size` bytes, as a writer that streams small chunks may store them. The decoder's input is unchanged.

@@ -9,7 +9,6 @@
  *
  * Failures reject with ScuSendError, whose message is Slicebox's (the route answers 502 with it).
  */
-import { kMaxLength } from 'node:buffer';
 import { close, fstat, open, read, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { association, requests as DimseRequests } from 'dcmjs-dimse';
@@ -182,6 +181,8 @@ function storedDataset(): StoredDatasetClass {
  * The whole stored file: open, fstat, one read of its size, close, with callback `fs` (fs/promises' `readFile`
  * reads in 512 KiB chunks through a FileHandle: one more pool round trip for a 530 KB slice, and dearer ones).
  */
+const MAX_WHOLE_FILE_BYTES = 2 ** 31 - 1;
+
 function readWholeFile(path: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     open(path, 'r', (openError, fd) => {
@@ -190,11 +191,12 @@ function readWholeFile(path: string): Promise<Buffer> {
         close(fd, () => (error ? reject(error) : resolve(bytes!)));
       fstat(fd, (statError, stats) => {
         if (statError) return done(statError);
-        // A file larger than one buffer can hold (2 GiB) is refused here, not thrown out of this callback.
-        if (stats.size > kMaxLength)
+        // As a stored file read whole anywhere else (codec/budgets.ts `fileSizeError`): one read call takes at most
+        // 2 GiB. Refused here, not thrown out of this callback.
+        if (stats.size > MAX_WHOLE_FILE_BYTES)
           return done(
             new Error(
-              `the stored file ${path} (${stats.size} bytes) is larger than ${kMaxLength} bytes, the most that can be sent whole`,
+              `the stored file (${(stats.size / 1024 ** 3).toFixed(1)} GiB) is larger than 2 GiB, the most that can be read whole to send it`,
             ),
           );
         let buffer: Buffer;
