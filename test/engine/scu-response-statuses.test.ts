@@ -9,7 +9,9 @@ import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { dimse } from '../../src-main/localbox/dimse/dimse-module.js';
+import { readFileMetaSync } from '../../src-main/localbox/dimse/part10.js';
 import { ScuSendError, sendToScu } from '../../src-main/localbox/dimse/scu-sender.js';
+import type { ScuSenderDeps } from '../../src-main/localbox/dimse/scu-sender.js';
 import type { ScuData } from '../../src-main/slicebox/types.js';
 import { PYDICOM } from './support.js';
 
@@ -68,14 +70,30 @@ describe('SCU send: the statuses of C-STORE responses', () => {
   });
   afterAll(() => new Promise<void>((resolve) => peer.server.close(() => resolve())));
 
-  function send(ids: number[]) {
+  function send(ids: number[], readMetas?: ScuSenderDeps['readMetas']) {
     const log: { type: string; message: string }[] = [];
     const result = sendToScu(scu, ids, {
       storedPath: (id) => (FILES[id - 1] ? join(PYDICOM, FILES[id - 1]!) : undefined),
       log: (type, message) => log.push({ type, message }),
+      ...(readMetas ? { readMetas } : {}),
     });
     return { result, log };
   }
+
+  test('file metas come from readMetas when given; a readMetas that fails falls back to reading each file', async () => {
+    peer.received.length = 0;
+    peer.statuses = [];
+    const asked: string[][] = [];
+    const viaJob = send([1, 2], (paths) => {
+      asked.push([...paths]);
+      return Promise.resolve(paths.map((p) => readFileMetaSync(p)));
+    });
+    expect(await viaJob.result).toEqual({ sent: [1, 2], notFound: [], skipped: [] });
+    expect(asked).toEqual([[join(PYDICOM, FILES[0]!), join(PYDICOM, FILES[1]!)]]);
+    const failing = send([3, 4], () => Promise.reject(new Error('the pool is closed')));
+    expect(await failing.result).toEqual({ sent: [3, 4], notFound: [], skipped: [] });
+    expect(peer.received).toHaveLength(4);
+  });
 
   test('Success and the accepted warnings count as sent; each warning is logged with its status', async () => {
     peer.received.length = 0;

@@ -177,12 +177,13 @@ function storedDataset(): StoredDatasetClass {
   return StoredDataset;
 }
 
+/** The most one `read` call returns: the largest stored file a send reads whole. */
+const MAX_WHOLE_FILE_BYTES = 2 ** 31 - 1;
+
 /**
  * The whole stored file: open, fstat, one read of its size, close, with callback `fs` (fs/promises' `readFile`
  * reads in 512 KiB chunks through a FileHandle: one more pool round trip for a 530 KB slice, and dearer ones).
  */
-const MAX_WHOLE_FILE_BYTES = 2 ** 31 - 1;
-
 function readWholeFile(path: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     open(path, 'r', (openError, fd) => {
@@ -254,8 +255,18 @@ async function readMetas(
   if (readMetas) {
     const paths = located.flatMap((l) => (l.path === undefined ? [] : [l.path]));
     const jobs: Promise<(StoredFileMeta | undefined)[]>[] = [];
-    for (let i = 0; i < paths.length; i += METAS_PER_JOB)
-      jobs.push(readMetas(paths.slice(i, i + METAS_PER_JOB)));
+    for (let i = 0; i < paths.length; i += METAS_PER_JOB) {
+      const chunk = paths.slice(i, i + METAS_PER_JOB);
+      // A job that fails as a whole (the pool stopping, a worker past its time limit on a very slow disk) does not
+      // fail the send: its files are read here instead, one by one.
+      jobs.push(
+        readMetas(chunk).catch(() =>
+          mapInOrder(chunk, META_READS_IN_FLIGHT, (path) =>
+            readFileMeta(path).catch(() => undefined),
+          ),
+        ),
+      );
+    }
     const metas = (await Promise.all(jobs)).flat();
     let next = 0;
     return located.map((l) => (l.path === undefined ? l : { ...l, meta: metas[next++] }));
