@@ -117,6 +117,23 @@ export function parseFileMeta(head: Buffer): StoredFileMeta | 'need-more' {
 /** The first read of a stored file's head: file meta information is rarely longer than this. */
 const HEAD_BYTES = 16 * 1024;
 
+/**
+ * The meta of a file from its first `head.length` bytes, read asking for `asked`: undefined when more must be read.
+ * A head shorter than asked is the whole file; if it is all meta information (or cut inside it), nothing follows.
+ */
+function metaOfHead(head: Buffer, asked: number): StoredFileMeta | undefined {
+  const meta = parseFileMeta(head);
+  if (meta !== 'need-more') return meta;
+  if (head.length < asked)
+    return {
+      sopClassUid: '',
+      sopInstanceUid: '',
+      transferSyntaxUid: '',
+      datasetOffset: head.length,
+    };
+  return undefined;
+}
+
 /** `length` bytes of the open file `fd` from offset 0 (fewer at its end). */
 function readHead(fd: number, length: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -139,21 +156,9 @@ export async function readFileMeta(path: string): Promise<StoredFileMeta> {
     open(path, 'r', (error, fd) => (error ? reject(error) : resolve(fd))),
   );
   try {
-    let want = HEAD_BYTES;
-    for (;;) {
-      const head = await readHead(fd, want);
-      const meta = parseFileMeta(head);
-      if (meta !== 'need-more') return meta;
-      if (head.length < want) {
-        // The whole file is meta information (or truncated inside it): nothing after it.
-        return {
-          sopClassUid: '',
-          sopInstanceUid: '',
-          transferSyntaxUid: '',
-          datasetOffset: head.length,
-        };
-      }
-      want *= 4;
+    for (let want = HEAD_BYTES; ; want *= 4) {
+      const meta = metaOfHead(await readHead(fd, want), want);
+      if (meta) return meta;
     }
   } finally {
     close(fd, () => undefined);
@@ -172,20 +177,10 @@ export function readFileMetaSync(path: string): StoredFileMeta | undefined {
     return undefined;
   }
   try {
-    let want = HEAD_BYTES;
-    for (;;) {
+    for (let want = HEAD_BYTES; ; want *= 4) {
       const buffer = Buffer.allocUnsafe(want);
-      const head = buffer.subarray(0, readSync(fd, buffer, 0, want, 0));
-      const meta = parseFileMeta(head);
-      if (meta !== 'need-more') return meta;
-      if (head.length < want)
-        return {
-          sopClassUid: '',
-          sopInstanceUid: '',
-          transferSyntaxUid: '',
-          datasetOffset: head.length,
-        };
-      want *= 4;
+      const meta = metaOfHead(buffer.subarray(0, readSync(fd, buffer, 0, want, 0)), want);
+      if (meta) return meta;
     }
   } catch {
     return undefined;

@@ -245,36 +245,36 @@ async function mapInOrder<T, R>(
 /** Paths of a `readMetas` job: a few milliseconds of one worker for files in the page cache. */
 const METAS_PER_JOB = 256;
 
+/** The metas of `paths` read here, a few at a time (the thread pool overlaps the opens and reads), in order. */
+function readEachMeta(paths: readonly string[]): Promise<(StoredFileMeta | undefined)[]> {
+  return mapInOrder(paths, META_READS_IN_FLIGHT, (path) =>
+    readFileMeta(path).catch(() => undefined),
+  );
+}
+
 /** Each image's stored path and file meta (either undefined when missing), in the order of `imageIds`. */
 async function readMetas(
   imageIds: readonly number[],
   deps: ScuSenderDeps,
 ): Promise<{ imageId: number; path?: string | undefined; meta?: StoredFileMeta | undefined }[]> {
   const located = imageIds.map((imageId) => ({ imageId, path: deps.storedPath(imageId) }));
-  const readMetas = deps.readMetas;
-  if (readMetas) {
-    const paths = located.flatMap((l) => (l.path === undefined ? [] : [l.path]));
+  const paths = located.flatMap((l) => (l.path === undefined ? [] : [l.path]));
+  const viaJobs = deps.readMetas;
+  let metas: (StoredFileMeta | undefined)[];
+  if (viaJobs) {
     const jobs: Promise<(StoredFileMeta | undefined)[]>[] = [];
     for (let i = 0; i < paths.length; i += METAS_PER_JOB) {
       const chunk = paths.slice(i, i + METAS_PER_JOB);
       // A job that fails as a whole (the pool stopping, a worker past its time limit on a very slow disk) does not
       // fail the send: its files are read here instead, one by one.
-      jobs.push(
-        readMetas(chunk).catch(() =>
-          mapInOrder(chunk, META_READS_IN_FLIGHT, (path) =>
-            readFileMeta(path).catch(() => undefined),
-          ),
-        ),
-      );
+      jobs.push(viaJobs(chunk).catch(() => readEachMeta(chunk)));
     }
-    const metas = (await Promise.all(jobs)).flat();
-    let next = 0;
-    return located.map((l) => (l.path === undefined ? l : { ...l, meta: metas[next++] }));
+    metas = (await Promise.all(jobs)).flat();
+  } else {
+    metas = await readEachMeta(paths);
   }
-  // A few at a time (the thread pool overlaps the opens and reads), in order.
-  return mapInOrder(located, META_READS_IN_FLIGHT, async (l) =>
-    l.path === undefined ? l : { ...l, meta: await readFileMeta(l.path).catch(() => undefined) },
-  );
+  let next = 0;
+  return located.map((l) => (l.path === undefined ? l : { ...l, meta: metas[next++] }));
 }
 
 /** Slicebox's words for a peer that cannot be reached at all (by socket error code); undefined for others. */
