@@ -60,6 +60,26 @@ export function memoryOf(pid: number): { rss: number; hwm: number } | undefined 
   }
 }
 
+/**
+ * CPU time a process has used so far, in seconds of user and of system (kernel) time, from /proc (Linux;
+ * `/proc/<pid>/stat` counts in USER_HZ, which is 100 on Linux).
+ */
+export function cpuOf(pid: number): { user: number; system: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces: the fields after it start past its ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const user = Number(fields[11]);
+    const system = Number(fields[12]);
+    if (!Number.isFinite(user) || !Number.isFinite(system)) return undefined;
+    return { user: user / USER_HZ, system: system / USER_HZ };
+  } catch {
+    return undefined;
+  }
+}
+
+const USER_HZ = 100;
+
 /** Samples a process's RSS every `intervalMs` until stopped; returns the highest sample seen. */
 export function sampleRss(pid: number, intervalMs = 50): { stop(): number } {
   let peak = memoryOf(pid)?.rss ?? 0;

@@ -31,7 +31,7 @@ import { healthSection } from './health-section.js';
 import { closeConnections, pool, request, type HttpResult } from './http.js';
 import { startLocalbox, type LocalboxServer } from './localbox.js';
 import { findOrthanc, ORTHANC_HELP, startOrthanc, type OrthancServer } from './orthanc.js';
-import { memoryOf, sampleRss } from './process.js';
+import { cpuOf, memoryOf, sampleRss } from './process.js';
 import { percentile, summarize, type Summary } from './stats.js';
 import { markdownTable, printTable, type Line } from './table.js';
 
@@ -381,13 +381,25 @@ async function ingestSection(
         run % 2 === 0 ? ['localbox', 'orthanc'] : ['orthanc', 'localbox'];
       for (const peer of order) {
         if (peer === 'orthanc' && !peers.orthanc) continue;
+        const pid = peer === 'orthanc' ? (peers.orthanc as OrthancServer).pid : peers.localbox.pid;
+        const cpuBefore = cpuOf(pid);
         const posted = await postAll(peer, peers, slices, concurrency);
+        const cpuAfter = cpuOf(pid);
         const ips = slices.length / posted.seconds;
         const mbps = bytes / MB / posted.seconds;
         fig.add(ingestImagesSpec(concurrency), peer, run, ips);
         fig.add(ingestMbSpec(concurrency), peer, run, mbps);
+        let cpuText = '';
+        if (cpuBefore && cpuAfter) {
+          const perImage = (seconds: number) => (seconds * 1000) / slices.length;
+          const user = perImage(cpuAfter.user - cpuBefore.user);
+          const system = perImage(cpuAfter.system - cpuBefore.system);
+          fig.add(ingestCpuSpec(concurrency), peer, run, user + system);
+          fig.add(ingestKernelSpec(concurrency), peer, run, system);
+          cpuText = `, CPU ${(user + system).toFixed(2)} ms/image (${system.toFixed(2)} kernel)`;
+        }
         log(
-          `  run ${run + 1} c=${concurrency} ${peer}: ${ips.toFixed(1)} images/s, ${mbps.toFixed(1)} MB/s`,
+          `  run ${run + 1} c=${concurrency} ${peer}: ${ips.toFixed(1)} images/s, ${mbps.toFixed(1)} MB/s${cpuText}`,
         );
         if (posted.localboxIds) state.localboxIds.push(...posted.localboxIds);
         if (posted.orthancIds) state.orthancIds.push(...posted.orthancIds.map((x) => x.id));
@@ -431,6 +443,20 @@ const ingestMbSpec = (c: number): LineSpec => ({
   unit: 'MB/s',
   higherIsBetter: true,
   ceilingLabel: '(disk, fsync)',
+});
+/** The server's CPU time (user + system, all its threads) while it stored a set, per stored image. */
+const ingestCpuSpec = (c: number): LineSpec => ({
+  section: 'ingest',
+  name: `server CPU per stored image, ${c} client${c > 1 ? 's' : ''}`,
+  unit: 'ms',
+  higherIsBetter: false,
+});
+/** The kernel (system) part of `ingestCpuSpec`: socket reads, file writes, fsyncs, thread wake-ups. */
+const ingestKernelSpec = (c: number): LineSpec => ({
+  section: 'ingest',
+  name: `of which kernel, ${c} client${c > 1 ? 's' : ''}`,
+  unit: 'ms',
+  higherIsBetter: false,
 });
 const diskBufferedSpec: LineSpec = {
   section: 'ingest',
