@@ -17,9 +17,21 @@ export interface UpsertResult {
 
 const BATCH = 1000;
 
-/** `[a, b, …]` as `{ v0: a, v1: b, … }`, for statements that name each value twice. */
-function named(values: readonly unknown[]): Record<string, unknown> {
-  return Object.fromEntries(values.map((v, i) => [`v${i}`, v]));
+/**
+ * Sets `values` (column → value) on the row `id` of `table`, only when one of them differs from the row's: an
+ * unchanged row is not rewritten (see `upsert`). Table and column names are this file's own constants.
+ */
+function updateIfChanged(
+  db: Database,
+  table: string,
+  id: number,
+  values: Record<string, unknown>,
+): void {
+  const columns = Object.keys(values);
+  db.prepare(
+    `UPDATE ${table} SET ${columns.map((c) => `${c} = @${c}`).join(', ')}
+     WHERE id = @id AND NOT (${columns.map((c) => `${c} IS @${c}`).join(' AND ')})`,
+  ).run({ ...values, id });
 }
 
 export class MetadataWrites {
@@ -44,10 +56,10 @@ export class MetadataWrites {
     let patientId: number;
     if (patient) {
       patientId = patient.id;
-      db.prepare(
-        `UPDATE patients SET patient_birth_date = @birthDate, patient_sex = @sex
-         WHERE id = @id AND NOT (patient_birth_date IS @birthDate AND patient_sex IS @sex)`,
-      ).run({ birthDate: m.patientBirthDate, sex: m.patientSex, id: patientId });
+      updateIfChanged(db, 'patients', patientId, {
+        patient_birth_date: m.patientBirthDate,
+        patient_sex: m.patientSex,
+      });
     } else {
       patientId = Number(
         db
@@ -61,22 +73,18 @@ export class MetadataWrites {
     const study = db
       .prepare('SELECT id FROM studies WHERE patient_id = ? AND study_instance_uid = ?')
       .get(patientId, m.studyInstanceUID) as { id: number } | undefined;
-    const studyValues = [
-      m.studyDescription,
-      m.studyDate,
-      m.studyID,
-      m.accessionNumber,
-      m.patientAge,
-    ];
+    // In the order of the INSERT's columns below.
+    const studyColumns = {
+      study_description: m.studyDescription,
+      study_date: m.studyDate,
+      study_id: m.studyID,
+      accession_number: m.accessionNumber,
+      patient_age: m.patientAge,
+    };
     let studyId: number;
     if (study) {
       studyId = study.id;
-      db.prepare(
-        `UPDATE studies SET study_description = @v0, study_date = @v1, study_id = @v2, accession_number = @v3,
-         patient_age = @v4
-         WHERE id = @id AND NOT (study_description IS @v0 AND study_date IS @v1 AND study_id IS @v2
-           AND accession_number IS @v3 AND patient_age IS @v4)`,
-      ).run({ ...named(studyValues), id: studyId });
+      updateIfChanged(db, 'studies', studyId, studyColumns);
     } else {
       studyId = Number(
         db
@@ -84,33 +92,28 @@ export class MetadataWrites {
             `INSERT INTO studies (patient_id, study_instance_uid, study_description, study_date, study_id, accession_number, patient_age)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(patientId, m.studyInstanceUID, ...studyValues).lastInsertRowid,
+          .run(patientId, m.studyInstanceUID, ...Object.values(studyColumns)).lastInsertRowid,
       );
     }
 
     const series = db
       .prepare('SELECT id FROM series WHERE study_id = ? AND series_instance_uid = ?')
       .get(studyId, m.seriesInstanceUID) as { id: number } | undefined;
-    const seriesValues = [
-      m.seriesDescription,
-      m.seriesDate,
-      m.modality,
-      m.protocolName,
-      m.bodyPartExamined,
-      m.manufacturer,
-      m.stationName,
-      m.frameOfReferenceUID,
-    ];
+    // In the order of the INSERT's columns below.
+    const seriesColumns = {
+      series_description: m.seriesDescription,
+      series_date: m.seriesDate,
+      modality: m.modality,
+      protocol_name: m.protocolName,
+      body_part_examined: m.bodyPartExamined,
+      manufacturer: m.manufacturer,
+      station_name: m.stationName,
+      frame_of_reference_uid: m.frameOfReferenceUID,
+    };
     let seriesId: number;
     if (series) {
       seriesId = series.id;
-      db.prepare(
-        `UPDATE series SET series_description = @v0, series_date = @v1, modality = @v2, protocol_name = @v3,
-         body_part_examined = @v4, manufacturer = @v5, station_name = @v6, frame_of_reference_uid = @v7
-         WHERE id = @id AND NOT (series_description IS @v0 AND series_date IS @v1 AND modality IS @v2
-           AND protocol_name IS @v3 AND body_part_examined IS @v4 AND manufacturer IS @v5 AND station_name IS @v6
-           AND frame_of_reference_uid IS @v7)`,
-      ).run({ ...named(seriesValues), id: seriesId });
+      updateIfChanged(db, 'series', seriesId, seriesColumns);
     } else {
       seriesId = Number(
         db
@@ -118,7 +121,7 @@ export class MetadataWrites {
             `INSERT INTO series (study_id, series_instance_uid, series_description, series_date, modality, protocol_name,
            body_part_examined, manufacturer, station_name, frame_of_reference_uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(studyId, m.seriesInstanceUID, ...seriesValues).lastInsertRowid,
+          .run(studyId, m.seriesInstanceUID, ...Object.values(seriesColumns)).lastInsertRowid,
       );
     }
 
@@ -136,10 +139,10 @@ export class MetadataWrites {
     let imageId: number;
     if (image) {
       imageId = image.id;
-      db.prepare(
-        `UPDATE images SET image_type = @imageType, instance_number = @instanceNumber
-         WHERE id = @id AND NOT (image_type IS @imageType AND instance_number IS @instanceNumber)`,
-      ).run({ imageType: m.imageType, instanceNumber: m.instanceNumber, id: imageId });
+      updateIfChanged(db, 'images', imageId, {
+        image_type: m.imageType,
+        instance_number: m.instanceNumber,
+      });
     } else {
       imageId = Number(
         db
