@@ -8,8 +8,9 @@
  *   file behind a Part 10 header (preamble, `DICM`, file meta with the negotiated transfer syntax), so private
  *   tags and compressed pixel data are stored byte-for-byte. The temp file then goes through the shared ingest
  *   (§6) with source `{scp, <name>, <id>}` and reverse anonymization on. A dataset that fits the upload memory
- *   budget (storage/receive-temp.ts) is also kept in memory: the ingest validates those bytes while the temp file
- *   is flushed, as for HTTP uploads (nothing is stored before the flush has completed).
+ *   budget (storage/receive-temp.ts) is also kept in memory, and is handed to the store as soon as its last PDV
+ *   has arrived: the ingest validates those bytes while the temp file is still being written and flushed, as for
+ *   HTTP uploads (nothing is stored before the flush has completed; temp-file-sink.ts).
  * * The C-STORE response is sent after the store attempt and is always Success (0000), also when storing failed
  *   (faithful to §16; the failure is logged with subject `SCP`).
  * * Bad input never ends or stalls the engine (DECISIONS.md, "SCP hardening"): every PDU is checked before
@@ -19,12 +20,11 @@
  *   stored (`received-dataset.ts`). Each abort or refusal writes one `WARN` line; limits in `scp-limits.ts`.
  */
 import { randomUUID } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { association } from 'dcmjs-dimse';
 import type { ScpData, ScpListenerState, Source } from '../../slicebox/types.js';
 import {
@@ -45,7 +45,8 @@ import {
 } from './fast-path.js';
 import type { ReceivedTemp, UploadMemory } from '../storage/receive-temp.js';
 import { fileMetaHeader } from './part10.js';
-import { DATASET_HEAD_BYTES, receivedDatasetProblem } from './received-dataset.js';
+import { receivedDatasetProblem } from './received-dataset.js';
+import { TempFileSink } from './temp-file-sink.js';
 import { MAX_ASSOCIATE_RQ_BYTES, resolveScpLimits, seconds } from './scp-limits.js';
 import type { ScpLimits } from './scp-limits.js';
 import {
@@ -76,9 +77,6 @@ export interface ScpListenerDeps {
   limits?: Partial<ScpLimits>;
 }
 
-/** Bytes a temp file may have waiting for the disk before the next PDU waits for it. */
-const SINK_HIGH_WATER_BYTES = 8 * 1024 * 1024;
-
 /**
  * Largest PDU length field accepted per PDU type: an A-ASSOCIATE-RQ up to MAX_ASSOCIATE_RQ_BYTES, a P-DATA-TF up to
  * the maximum this SCP announces (PS3.8 §9.3.5 forbids more), release and abort PDUs their fixed 4 bytes. The types
@@ -100,184 +98,6 @@ const VERIFICATION_SYNTAXES = new Set<string>([
   TransferSyntax.ExplicitVrLittleEndian,
   TransferSyntax.ExplicitVrBigEndian,
 ]);
-
-/** Writes all of `buffers` at the file position (a short write is continued, never silently accepted). */
-async function writeFully(handle: FileHandle, buffers: Buffer[]): Promise<void> {
-  let rest = buffers;
-  while (rest.length > 0) {
-    const total = rest.reduce((n, b) => n + b.length, 0);
-    const { bytesWritten } =
-      rest.length === 1 ? await handle.write(rest[0]!) : await handle.writev(rest);
-    if (bytesWritten >= total) return;
-    if (bytesWritten <= 0) throw new Error('the temp file write wrote nothing');
-    let skip = bytesWritten;
-    const next: Buffer[] = [];
-    for (const b of rest) {
-      if (skip >= b.length) skip -= b.length;
-      else {
-        next.push(skip > 0 ? b.subarray(skip) : b);
-        skip = 0;
-      }
-    }
-    rest = next;
-  }
-}
-
-/**
- * A writable that puts the Part 10 header and then every received PDV value into a temp file, flushed (fsync) at
- * the end: it finishes when the last byte is written, and `synced` settles when the flush is done. While the
- * memory budget allows, it also keeps every byte (`bytes`). It never emits 'error' (dcmjs-dimse does not listen
- * for one): a write failure is recorded in `error`, later bytes are discarded, and the store is reported as failed.
- */
-export class TempFileSink extends Writable {
-  error: Error | undefined;
-  /** Settles when the temp file is flushed and closed (rejects when the flush failed). */
-  synced: Promise<void> = Promise.resolve();
-  private handle: FileHandle | undefined;
-  /** Everything written so far, while it fits the memory budget (views: received chunks are never reused). */
-  private kept: Buffer[] | undefined = [];
-  private keptLength = 0;
-  /** Header bytes still to pass before the dataset starts. */
-  private headerLeft: number;
-  /** The first DATASET_HEAD_BYTES of the dataset (for received-dataset.ts). */
-  private headParts: Buffer[] = [];
-  private headLength = 0;
-
-  constructor(
-    readonly path: string,
-    header: Buffer,
-    private readonly memory: UploadMemory | undefined,
-  ) {
-    // Not auto-destroyed on finish: the finished file is handed over to the ingest. The high-water mark is the
-    // receiver's backpressure bound (see `gate`): below it dcmjs-dimse never waits for 'drain' in the middle of
-    // a P-DATA-TF, so a C-STORE's first bytes do not wait for the temp file to be opened.
-    super({ autoDestroy: false, highWaterMark: SINK_HIGH_WATER_BYTES });
-    this.headerLeft = header.length;
-    if (!memory) this.kept = undefined;
-    this.write(header);
-  }
-
-  /** The whole file as written, when it was kept in memory (a copy that can be moved to a worker). */
-  takeBytes(): Uint8Array | undefined {
-    const kept = this.kept;
-    if (!kept || this.error) {
-      this.dropKept();
-      return undefined;
-    }
-    this.kept = undefined;
-    const bytes = Buffer.concat(kept, this.keptLength);
-    // The budget is held until the flush has settled, like an HTTP upload's.
-    const length = this.keptLength;
-    void this.synced.then(
-      () => this.memory?.give(length),
-      () => this.memory?.give(length),
-    );
-    return bytes;
-  }
-
-  private keep(buffers: Buffer[]): void {
-    if (!this.kept) return;
-    for (const b of buffers) {
-      if (!this.memory?.take(this.keptLength, b.length)) {
-        this.dropKept();
-        return;
-      }
-      this.kept.push(b);
-      this.keptLength += b.length;
-    }
-  }
-
-  private dropKept(): void {
-    if (this.kept) this.memory?.give(this.keptLength);
-    this.kept = undefined;
-    this.keptLength = 0;
-  }
-
-  /** The first bytes of the dataset as received (at most DATASET_HEAD_BYTES). */
-  get datasetHead(): Buffer {
-    return this.headParts.length === 1
-      ? this.headParts[0]!
-      : Buffer.concat(this.headParts, this.headLength);
-  }
-
-  private keepHead(buffers: Buffer[]): void {
-    for (const b of buffers) {
-      if (this.headLength >= DATASET_HEAD_BYTES) return;
-      const skip = Math.min(this.headerLeft, b.length);
-      this.headerLeft -= skip;
-      const part = b.subarray(skip, skip + DATASET_HEAD_BYTES - this.headLength);
-      if (part.length === 0) continue;
-      // A view: received chunks are never reused.
-      this.headParts.push(part);
-      this.headLength += part.length;
-    }
-  }
-
-  override _construct(callback: (error?: Error | null) => void): void {
-    open(this.path, 'wx').then(
-      (h) => {
-        this.handle = h;
-        callback();
-      },
-      (e: Error) => {
-        this.error = e;
-        callback();
-      },
-    );
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.writeAll([chunk], callback);
-  }
-
-  /** Values that arrived while the previous write was in flight go to the file in one `writev`. */
-  override _writev(
-    chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
-    callback: () => void,
-  ): void {
-    this.writeAll(
-      chunks.map((c) => c.chunk),
-      callback,
-    );
-  }
-
-  private writeAll(buffers: Buffer[], callback: () => void): void {
-    this.keepHead(buffers);
-    this.keep(buffers);
-    const handle = this.handle;
-    if (!handle || this.error) return callback();
-    writeFully(handle, buffers).then(
-      () => callback(),
-      (e: Error) => {
-        this.error = e;
-        callback();
-      },
-    );
-  }
-
-  /** Every byte is written: finish now, and flush (fsync) and close the file meanwhile (`synced`). */
-  override _final(callback: () => void): void {
-    const handle = this.handle;
-    this.handle = undefined;
-    if (!handle) return callback();
-    this.synced = handle.sync().finally(() => handle.close().catch(() => undefined));
-    this.synced.catch(() => undefined);
-    callback();
-  }
-
-  /** Destroyed before it finished (association aborted or closed mid-transfer): the partial file goes. */
-  override _destroy(_error: Error | null, callback: (error?: Error | null) => void): void {
-    const handle = this.handle;
-    this.handle = undefined;
-    const finished = this.writableFinished;
-    // Bytes not handed over (`takeBytes`) give their memory budget back.
-    this.dropKept();
-    void (async () => {
-      await handle?.close().catch(() => undefined);
-      if (!finished) await rm(this.path, { force: true });
-    })().then(() => callback(null));
-  }
-}
 
 type Association = association.Association;
 type PresentationContext = association.PresentationContext;

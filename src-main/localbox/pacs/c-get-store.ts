@@ -27,7 +27,7 @@ import { IMAGE_DATA_SOP_CLASSES, TransferSyntax } from '../dicom/uids.js';
 import { dimse } from '../dimse/dimse-module.js';
 import type { DimseModule } from '../dimse/dimse-module.js';
 import { fileMetaHeader } from '../dimse/part10.js';
-import { TempFileSink } from '../dimse/scp-listener.js';
+import { TempFileSink } from '../dimse/temp-file-sink.js';
 import type { StoreHooks } from './qr-association.js';
 
 type Dataset = InstanceType<DimseModule['Dataset']>;
