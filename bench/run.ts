@@ -720,13 +720,35 @@ async function exportSection(
     }
     return { seconds: secondsSince(t0), bytes: n };
   };
+  const cpuSpec: LineSpec = {
+    section: 'export',
+    name: 'server CPU per exported MB',
+    unit: 'ms',
+    higherIsBetter: false,
+  };
+  /** The server's CPU time (all threads) over `work`, per MB of the export set, added to `cpuSpec`. */
+  const withCpu = async <T>(
+    who: 'localbox' | 'orthanc',
+    pid: number,
+    run: number,
+    work: () => Promise<T>,
+  ) => {
+    const before = cpuOf(pid);
+    const result = await work();
+    const after = cpuOf(pid);
+    if (before && after && result !== 'absent') {
+      const seconds = after.user + after.system - before.user - before.system;
+      fig.add(cpuSpec, who, run, (seconds * 1000) / (bytes / MB));
+    }
+    return result;
+  };
   let lbAbsent = false;
   for (let run = 0; run < opt.runs; run++) {
     const parts: string[] = [];
     const order = run % 2 === 0 ? ['localbox', 'orthanc'] : ['orthanc', 'localbox'];
     for (const who of order) {
       if (who === 'localbox' && !lbAbsent) {
-        const r = await lbExport();
+        const r = await withCpu('localbox', box.pid, run, lbExport);
         if (r === 'absent') {
           lbAbsent = true;
           fig.note(spec, 'localbox', 'not yet implemented');
@@ -738,7 +760,7 @@ async function exportSection(
           );
         }
       } else if (who === 'orthanc' && o && oStudy) {
-        const r = await oExport();
+        const r = await withCpu('orthanc', o.pid, run, oExport);
         fig.add(spec, 'orthanc', run, bytes / MB / r.seconds);
         parts.push(
           `Orthanc ${(bytes / MB / r.seconds).toFixed(1)} MB/s (zip ${(r.zipBytes / MB).toFixed(0)} MB)`,

@@ -16,8 +16,7 @@
  * length differs from its size, fails the stream (the client gets a truncated download, never a silently
  * incomplete archive). If the consumer goes away, open files are closed.
  */
-import { open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { close as closeCallback, fstat, open as openCallback, read as readCallback } from 'node:fs';
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 
@@ -82,24 +81,55 @@ function zip64Extra(values: readonly number[]): Buffer {
   return extra;
 }
 
+/**
+ * A file opened for reading. Callback `fs` on a plain descriptor rather than `fs/promises`' FileHandle: the four
+ * operations per entry (open, fstat, read, close) cost the event loop about a third less each.
+ */
 interface Opened {
-  handle: FileHandle;
+  fd: number;
   size: number;
 }
 
+function openFd(path: string): Promise<number> {
+  return new Promise((resolve, reject) =>
+    openCallback(path, 'r', (e, fd) => (e ? reject(e) : resolve(fd))),
+  );
+}
+
+function sizeOf(fd: number): Promise<number> {
+  return new Promise((resolve, reject) => fstat(fd, (e, st) => (e ? reject(e) : resolve(st.size))));
+}
+
+function readAt(
+  fd: number,
+  buf: Buffer,
+  at: number,
+  length: number,
+  position: number,
+): Promise<number> {
+  return new Promise((resolve, reject) =>
+    readCallback(fd, buf, at, length, position, (e, n) => (e ? reject(e) : resolve(n))),
+  );
+}
+
+/** Closes the descriptor (a failing close is ignored: the file was only read). */
+function closeFd(fd: number): Promise<void> {
+  return new Promise((resolve) => closeCallback(fd, () => resolve()));
+}
+
 async function openEntry(path: string): Promise<Opened> {
-  const handle = await open(path, 'r');
+  const fd = await openFd(path);
   try {
-    return { handle, size: (await handle.stat()).size };
+    return { fd, size: await sizeOf(fd) };
   } catch (e) {
-    await handle.close();
+    await closeFd(fd);
     throw e;
   }
 }
 
 /** Reads the file's first `length` bytes into `buf` at `at` (few large reads); fails if short. */
 async function readInto(
-  handle: FileHandle,
+  fd: number,
   buf: Buffer,
   at: number,
   length: number,
@@ -107,7 +137,7 @@ async function readInto(
 ): Promise<void> {
   let done = 0;
   while (done < length) {
-    const { bytesRead } = await handle.read(buf, at + done, length - done, done);
+    const bytesRead = await readAt(fd, buf, at + done, length - done, done);
     if (bytesRead === 0) break;
     done += bytesRead;
   }
@@ -138,7 +168,7 @@ async function prepare(entry: ZipFileEntry, f: EntryFormat): Promise<Prepared> {
     const extra = big ? zip64Extra([size, size]) : Buffer.alloc(0);
     const headerLength = 30 + name.length + extra.length;
     const bytes = Buffer.allocUnsafe(headerLength + size);
-    await readInto(opened.handle, bytes, headerLength, size, entry.path);
+    await readInto(opened.fd, bytes, headerLength, size, entry.path);
     const crc = crc32(bytes.subarray(headerLength));
     writeLocalHeader(bytes, name, extra, FLAG_UTF8, crc, big ? U32_MAX : size, {
       date: f.date,
@@ -147,7 +177,7 @@ async function prepare(entry: ZipFileEntry, f: EntryFormat): Promise<Prepared> {
     });
     return { kind: 'whole', bytes, crc, size };
   } finally {
-    await opened.handle.close();
+    await closeFd(opened.fd);
   }
 }
 
@@ -219,7 +249,7 @@ class ReadAhead {
     this.closed = true;
     for (const slot of this.queue.splice(0)) {
       void slot.prepared.then(
-        (p) => (p.kind === 'stream' ? p.opened.handle.close() : undefined),
+        (p) => (p.kind === 'stream' ? closeFd(p.opened.fd) : undefined),
         () => undefined,
       );
     }
@@ -247,7 +277,7 @@ async function* zipChunks(
         offset += current.bytes.length;
         yield current.bytes;
       } else {
-        const { handle, size } = current.opened;
+        const { fd, size } = current.opened;
         try {
           const big = size >= zip64From;
           const flags = FLAG_UTF8 | FLAG_DATA_DESCRIPTOR;
@@ -265,7 +295,7 @@ async function* zipChunks(
           let done = 0;
           while (done < size) {
             const chunk = Buffer.allocUnsafe(Math.min(STREAM_READ_BYTES, size - done));
-            const { bytesRead } = await handle.read(chunk, 0, chunk.length, done);
+            const bytesRead = await readAt(fd, chunk, 0, chunk.length, done);
             if (bytesRead === 0) break;
             const part = bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
             crc = crc32(part, crc);
@@ -279,7 +309,7 @@ async function* zipChunks(
           yield descriptor;
           central.push({ name, flags, crc, size, offset: entryOffset });
         } finally {
-          await handle.close();
+          await closeFd(fd);
         }
       }
     }
