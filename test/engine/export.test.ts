@@ -71,6 +71,13 @@ describe('export', () => {
     expect(zipRes.headers['content-type']).toBe('application/octet-stream');
     expect(zipRes.headers['content-disposition']).toBe('attachment; filename=slicebox-export.zip');
     expect(zipRes.headers['transfer-encoding']).toBe('chunked');
+    // Written to the response directly (buffers used again): the headers every answer has are still there.
+    expect(zipRes.headers['server']).toBe('slicebox');
+    const head = await t.api(`/api/images/export?id=${id}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-disposition')).toBe(
+      'attachment; filename=slicebox-export.zip',
+    );
     const zip = join(work, 'a.zip');
     writeFileSync(zip, zipRes.body);
 

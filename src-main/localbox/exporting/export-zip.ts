@@ -10,9 +10,9 @@
  * - Folder names: `/` and `\` become `-` (Slicebox), and so do control characters. Every folder name starts
  *   with `<dbId>_`, so no path segment can be `.` or `..`: entries cannot escape the extraction folder.
  */
-import type { Readable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { Database } from 'better-sqlite3';
-import { storedZipStream } from './zip-writer.js';
+import { writeStoredZip } from './zip-writer.js';
 
 export interface ExportEntry {
   imageId: number;
@@ -71,13 +71,18 @@ export function exportEntries(
 }
 
 /**
- * The archive as a stream. A file that cannot be read while streaming (deleted after the request started)
- * makes the stream fail, so the client gets a truncated download instead of a silently incomplete archive.
- * If the client goes away, the file being read is closed.
+ * Writes the archive to `sink` (an HTTP response), giving each file's buffer back once the socket has taken it
+ * (`writeStoredZip`). A file that cannot be read while streaming (deleted after the request started) rejects,
+ * so the caller destroys the response: the client gets a truncated download instead of a silently incomplete
+ * archive. If the client goes away it rejects too, and the files opened ahead are closed. Does not end the sink.
  */
-export function zipStream(
+export function writeZip(
   entries: readonly ExportEntry[],
   pathOf: (imageId: number) => string,
-): Readable {
-  return storedZipStream(entries.map((e) => ({ name: e.name, path: pathOf(e.imageId) })));
+  sink: Writable,
+): Promise<void> {
+  return writeStoredZip(
+    entries.map((e) => ({ name: e.name, path: pathOf(e.imageId) })),
+    sink,
+  );
 }

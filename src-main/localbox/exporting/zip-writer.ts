@@ -2,7 +2,9 @@
  * A streaming ZIP writer for STORED entries read from files (the export archive, export-zip.ts), written for
  * speed: CRC-32 by Node's native `zlib.crc32`, each file read with few large reads straight into the buffer that
  * is sent (behind room for its local header: one write per entry), and up to four files read ahead while the
- * current one is being sent (none started while 16 MiB of read files wait).
+ * current one is being sent (none started while 16 MiB of read files wait). `writeStoredZip` writes to an HTTP
+ * response and gives each file's buffer back in its write callback, for a later file (read-buffers.ts);
+ * `storedZipStream` is the same archive as a plain stream.
  *
  * Format (PKWARE APPNOTE 6.3.x): local header, file data, … central directory, end of central directory. Names
  * are UTF-8 (general purpose bit 11). A file up to `wholeFileBytes` (8 MiB) is read whole first, so its local
@@ -18,7 +20,9 @@
  */
 import { close as closeCallback, fstat, open as openCallback, read as readCallback } from 'node:fs';
 import { Readable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { crc32 } from 'node:zlib';
+import { ReadBuffers } from './read-buffers.js';
 
 export interface ZipFileEntry {
   /** The entry name (path inside the archive, `/`-separated). */
@@ -149,13 +153,21 @@ async function readInto(
  * to be streamed.
  */
 type Prepared =
-  { kind: 'whole'; bytes: Buffer; crc: number; size: number } | { kind: 'stream'; opened: Opened };
+  | { kind: 'whole'; bytes: Buffer; release: () => void; crc: number; size: number }
+  | { kind: 'stream'; opened: Opened };
 
 interface EntryFormat {
   wholeFileBytes: number;
   zip64From: number;
   date: number;
   time: number;
+  buffers: ReadBuffers;
+}
+
+/** Bytes of the archive, with how to give their buffer back once they have been written (`ReadBuffers`). */
+interface ZipChunk {
+  bytes: Buffer;
+  release?: () => void;
 }
 
 async function prepare(entry: ZipFileEntry, f: EntryFormat): Promise<Prepared> {
@@ -167,7 +179,7 @@ async function prepare(entry: ZipFileEntry, f: EntryFormat): Promise<Prepared> {
     const big = size >= f.zip64From;
     const extra = big ? zip64Extra([size, size]) : Buffer.alloc(0);
     const headerLength = 30 + name.length + extra.length;
-    const bytes = Buffer.allocUnsafe(headerLength + size);
+    const { bytes, release } = f.buffers.take(headerLength + size);
     await readInto(opened.fd, bytes, headerLength, size, entry.path);
     const crc = crc32(bytes.subarray(headerLength));
     writeLocalHeader(bytes, name, extra, FLAG_UTF8, crc, big ? U32_MAX : size, {
@@ -175,7 +187,7 @@ async function prepare(entry: ZipFileEntry, f: EntryFormat): Promise<Prepared> {
       time: f.time,
       version: big ? VERSION_ZIP64 : VERSION_PLAIN,
     });
-    return { kind: 'whole', bytes, crc, size };
+    return { kind: 'whole', bytes, release, crc, size };
   } finally {
     await closeFd(opened.fd);
   }
@@ -260,14 +272,15 @@ class ReadAhead {
 async function* zipChunks(
   entries: readonly ZipFileEntry[],
   options: ZipWriterOptions,
-): AsyncGenerator<Buffer> {
+  buffers: ReadBuffers,
+): AsyncGenerator<ZipChunk> {
   const wholeFileBytes = options.wholeFileBytes ?? WHOLE_FILE_BYTES;
   const zip64From = Math.min(options.zip64From ?? U32_MAX, U32_MAX);
   const zip64EntriesFrom = Math.min(options.zip64EntriesFrom ?? U16_MAX, U16_MAX);
   const { date, time } = dosDateTime(options.mtime ?? new Date());
   const central: CentralRecord[] = [];
   let offset = 0;
-  const ahead = new ReadAhead(entries, { wholeFileBytes, zip64From, date, time });
+  const ahead = new ReadAhead(entries, { wholeFileBytes, zip64From, date, time, buffers });
   try {
     for (const entry of entries) {
       const current = await ahead.next();
@@ -275,7 +288,7 @@ async function* zipChunks(
       if (current.kind === 'whole') {
         central.push({ name, flags: FLAG_UTF8, crc: current.crc, size: current.size, offset });
         offset += current.bytes.length;
-        yield current.bytes;
+        yield { bytes: current.bytes, release: current.release };
       } else {
         const { fd, size } = current.opened;
         try {
@@ -290,30 +303,33 @@ async function* zipChunks(
           });
           const entryOffset = offset;
           offset += header.length;
-          yield header;
+          yield { bytes: header };
           let crc = 0;
           let done = 0;
           while (done < size) {
-            const chunk = Buffer.allocUnsafe(Math.min(STREAM_READ_BYTES, size - done));
+            const { bytes: chunk, release } = buffers.take(
+              Math.min(STREAM_READ_BYTES, size - done),
+            );
             const bytesRead = await readAt(fd, chunk, 0, chunk.length, done);
             if (bytesRead === 0) break;
             const part = bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
             crc = crc32(part, crc);
             done += bytesRead;
             offset += bytesRead;
-            yield part;
+            yield { bytes: part, release };
           }
           if (done !== size) throw new Error(`${entry.path} ended after ${done} of ${size} bytes`);
           const descriptor = dataDescriptor(crc, size, big);
           offset += descriptor.length;
-          yield descriptor;
+          yield { bytes: descriptor };
           central.push({ name, flags, crc, size, offset: entryOffset });
         } finally {
           await closeFd(fd);
         }
       }
     }
-    yield* endRecords(central, offset, { date, time, zip64From, zip64EntriesFrom });
+    for (const bytes of endRecords(central, offset, { date, time, zip64From, zip64EntriesFrom }))
+      yield { bytes };
   } finally {
     // The consumer went away (or a read failed): close the files opened ahead.
     ahead.close();
@@ -457,5 +473,52 @@ export function storedZipStream(
   options: ZipWriterOptions = {},
 ): Readable {
   for (const e of entries) checkEntryName(e.name);
-  return Readable.from(zipChunks(entries, options), { objectMode: false });
+  return Readable.from(bytesOf(zipChunks(entries, options, new ReadBuffers(0))), {
+    objectMode: false,
+  });
+}
+
+/** The chunks' bytes (their buffers are never given back: a stream's consumer does not say when it is done). */
+async function* bytesOf(chunks: AsyncGenerator<ZipChunk>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) yield chunk.bytes;
+}
+
+/**
+ * Writes the archive of `entries` to `sink` (an HTTP response), waiting for 'drain' when it asks to. Each file's
+ * buffer is given back in its write callback, once the socket has taken the bytes, and serves a later file
+ * (`ReadBuffers`). Rejects when a file cannot be read (the caller then destroys the sink: a truncated download,
+ * never a silently incomplete archive) or when the sink closes or fails first; files opened ahead are closed
+ * either way. Does not end the sink. Invalid entry names throw before any byte.
+ */
+export async function writeStoredZip(
+  entries: readonly ZipFileEntry[],
+  sink: Writable,
+  options: ZipWriterOptions = {},
+): Promise<void> {
+  for (const e of entries) checkEntryName(e.name);
+  let gone: Error | undefined;
+  let wake: (() => void) | undefined;
+  const onGone = (e?: Error): void => {
+    gone ??= e ?? new Error('the client closed the connection before the archive was written');
+    wake?.();
+  };
+  const onDrain = (): void => wake?.();
+  const onError = (e: Error): void => onGone(e);
+  const onClose = (): void => onGone();
+  sink.on('drain', onDrain);
+  sink.on('error', onError);
+  sink.on('close', onClose);
+  try {
+    for await (const { bytes, release } of zipChunks(entries, options, new ReadBuffers())) {
+      if (gone) throw gone;
+      const ready = sink.write(bytes, release && (() => release()));
+      if (!ready && !gone) await new Promise<void>((r) => (wake = r));
+      wake = undefined;
+    }
+    if (gone) throw gone;
+  } finally {
+    sink.off('drain', onDrain);
+    sink.off('error', onError);
+    sink.off('close', onClose);
+  }
 }
