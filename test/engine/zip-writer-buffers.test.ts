@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import yauzl from 'yauzl';
 import { ReadBuffers } from '../../src-main/localbox/exporting/read-buffers.js';
 import { writeStoredZip } from '../../src-main/localbox/exporting/zip-writer.js';
 import { sha256 } from './support.js';
+import { readWithYauzl } from './zip-read.js';
 
 let work: string;
 const files: Array<{ name: string; path: string; sha: string }> = [];
@@ -49,35 +49,11 @@ function laggingSink(): { sink: Writable; archive(): Buffer; arrayBuffers: Set<A
   return { sink, archive: () => Buffer.concat(taken), arrayBuffers };
 }
 
-function entriesOf(zip: Buffer): Promise<Array<{ name: string; sha: string }>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(zip, { lazyEntries: true, strictFileNames: true }, (err, z) => {
-      if (err || !z) return reject(err ?? new Error('no zip'));
-      const out: Array<{ name: string; sha: string }> = [];
-      z.on('entry', (entry: yauzl.Entry) => {
-        z.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e ?? new Error('no stream'));
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => {
-            out.push({ name: entry.fileName, sha: sha256(Buffer.concat(chunks)) });
-            z.readEntry();
-          });
-          stream.on('error', reject);
-        });
-      });
-      z.on('end', () => resolve(out));
-      z.on('error', reject);
-      z.readEntry();
-    });
-  });
-}
-
 test('every entry is right although file buffers are used again once their write callback has come', async () => {
   const { sink, archive, arrayBuffers } = laggingSink();
   await writeStoredZip(files, sink);
   await new Promise<void>((r) => sink.end(r));
-  expect(await entriesOf(archive())).toEqual(files.map((f) => ({ name: f.name, sha: f.sha })));
+  expect(await readWithYauzl(archive())).toEqual(files.map((f) => ({ name: f.name, sha: f.sha })));
   // 40 files, read four ahead: a handful of buffers (each small chunk, header or record, has its own).
   const fileBuffers = [...arrayBuffers].filter((b) => b.byteLength >= 100_000);
   expect(fileBuffers.length).toBeLessThanOrEqual(10);
@@ -91,8 +67,10 @@ test('two archives written at the same time do not share buffers', async () => {
     writeStoredZip(files.slice().reverse(), b.sink),
   ]);
   await Promise.all([a, b].map((x) => new Promise<void>((r) => x.sink.end(r))));
-  expect(await entriesOf(a.archive())).toEqual(files.map((f) => ({ name: f.name, sha: f.sha })));
-  expect(await entriesOf(b.archive())).toEqual(
+  expect(await readWithYauzl(a.archive())).toEqual(
+    files.map((f) => ({ name: f.name, sha: f.sha })),
+  );
+  expect(await readWithYauzl(b.archive())).toEqual(
     files
       .slice()
       .reverse()

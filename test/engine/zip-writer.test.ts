@@ -17,10 +17,10 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import yauzl from 'yauzl';
 import { checkEntryName, storedZipStream } from '../../src-main/localbox/exporting/zip-writer.js';
 import type { ZipWriterOptions } from '../../src-main/localbox/exporting/zip-writer.js';
 import { PYDICOM, sha256, testFile } from './support.js';
+import { readWithYauzl } from './zip-read.js';
 
 let work: string;
 const files: Array<{ name: string; path: string; data: Buffer }> = [];
@@ -42,30 +42,6 @@ async function write(name: string, options: ZipWriterOptions = {}): Promise<stri
   const zip = join(work, name);
   await pipeline(storedZipStream(files, options), createWriteStream(zip));
   return zip;
-}
-
-function readWithYauzl(zip: string): Promise<Array<{ name: string; sha: string }>> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(zip, { lazyEntries: true, strictFileNames: true }, (err, z) => {
-      if (err || !z) return reject(err ?? new Error('no zip'));
-      const out: Array<{ name: string; sha: string }> = [];
-      z.on('entry', (entry: yauzl.Entry) => {
-        z.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e ?? new Error('no stream'));
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => {
-            out.push({ name: entry.fileName, sha: sha256(Buffer.concat(chunks)) });
-            z.readEntry();
-          });
-          stream.on('error', reject);
-        });
-      });
-      z.on('end', () => resolve(out));
-      z.on('error', reject);
-      z.readEntry();
-    });
-  });
 }
 
 /** Python's zipfile: names, contents (CRC-checked on read) and the stored method. */
