@@ -14,10 +14,11 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { checkEntryName, storedZipStream } from '../../src-main/localbox/exporting/zip-writer.js';
+import { checkEntryName, writeStoredZip } from '../../src-main/localbox/exporting/zip-writer.js';
 import type { ZipWriterOptions } from '../../src-main/localbox/exporting/zip-writer.js';
 import { PYDICOM, sha256, testFile } from './support.js';
 import { readWithYauzl } from './zip-read.js';
@@ -38,9 +39,26 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/** Writes the archive of `entries` to the file `zip`, as the export route writes it to a response. */
+async function writeFile(
+  zip: string,
+  entries: ReadonlyArray<{ name: string; path: string }>,
+  options: ZipWriterOptions = {},
+): Promise<void> {
+  const out = createWriteStream(zip);
+  try {
+    await writeStoredZip(entries, out, options);
+  } catch (e) {
+    out.destroy();
+    throw e;
+  }
+  out.end();
+  await finished(out);
+}
+
 async function write(name: string, options: ZipWriterOptions = {}): Promise<string> {
   const zip = join(work, name);
-  await pipeline(storedZipStream(files, options), createWriteStream(zip));
+  await writeFile(zip, files, options);
   return zip;
 }
 
@@ -97,7 +115,7 @@ test('many entries, whole and streamed mixed: every entry in order, byte-identic
     return { name: `many/${i}.bin`, path, data };
   });
   const zip = join(work, 'many.zip');
-  await pipeline(storedZipStream(many, { wholeFileBytes: 1000 }), createWriteStream(zip));
+  await writeFile(zip, many, { wholeFileBytes: 1000 });
   execFileSync('unzip', ['-tq', zip]);
   const want = many.map((f) => ({ name: f.name, sha: sha256(f.data) }));
   expect(readWithPython(zip)).toEqual(want.map((e) => ({ ...e, method: 0 })));
@@ -115,25 +133,21 @@ test('a file that cannot be read fails the stream; nothing stays open', async ()
     }).length;
   const before = fds();
   const broken = [...files.slice(0, 2), { name: 'gone.dcm', path: join(work, 'missing') }];
-  await expect(
-    pipeline(storedZipStream(broken), createWriteStream(join(work, 'broken.zip'))),
-  ).rejects.toThrow(/ENOENT/);
+  await expect(writeFile(join(work, 'broken.zip'), broken)).rejects.toThrow(/ENOENT/);
   // A consumer that goes away in the middle of a streamed entry.
-  const stream = storedZipStream(files, { wholeFileBytes: 1000 });
-  await new Promise<void>((resolve) => {
-    let n = 0;
-    stream.on('data', () => {
-      if (++n === 3) {
-        stream.destroy();
-        resolve();
-      }
-    });
+  let n = 0;
+  const consumer: Writable = new Writable({
+    write(_chunk, _encoding, callback) {
+      if (++n === 3) consumer.destroy();
+      callback();
+    },
   });
+  await expect(writeStoredZip(files, consumer, { wholeFileBytes: 1000 })).rejects.toThrow();
   await new Promise((resolve) => setTimeout(resolve, 100));
   expect(fds()).toBe(before);
 });
 
-test('names that could escape the extraction folder are refused before any byte', () => {
+test('names that could escape the extraction folder are refused before any byte', async () => {
   const bad = [
     '',
     '/etc/passwd',
@@ -145,9 +159,18 @@ test('names that could escape the extraction folder are refused before any byte'
     'a//b',
   ];
   for (const name of bad) {
-    expect(() => storedZipStream([{ name, path: files[0]?.path ?? '' }]), name).toThrow(
-      /invalid ZIP entry name/,
-    );
+    let written = 0;
+    const sink = new Writable({
+      write(_chunk, _encoding, callback) {
+        written++;
+        callback();
+      },
+    });
+    await expect(
+      writeStoredZip([{ name, path: files[0]?.path ?? '' }], sink),
+      name,
+    ).rejects.toThrow(/invalid ZIP entry name/);
+    expect(written, name).toBe(0);
   }
   expect(() => checkEntryName('1_..-..-../2_20100301/3_.._NM/4.dcm')).not.toThrow();
 });

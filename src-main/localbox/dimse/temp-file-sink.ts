@@ -93,13 +93,10 @@ export class TempFileSink extends Writable {
     this.headerLeft = header.length;
     if (!memory) this.kept = undefined;
     // Opened at once, so that a dataset's first bytes do not wait for it.
-    this.opened = openFile(path).then(
-      (h) => h,
-      (e: Error) => {
-        this.error ??= e;
-        return undefined;
-      },
-    );
+    this.opened = openFile(path).catch((e: Error) => {
+      this.error ??= e;
+      return undefined;
+    });
     this.write(header);
   }
 

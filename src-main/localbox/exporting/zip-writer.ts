@@ -3,8 +3,7 @@
  * speed: CRC-32 by Node's native `zlib.crc32`, each file read with few large reads straight into the buffer that
  * is sent (behind room for its local header: one write per entry), and up to four files read ahead while the
  * current one is being sent (none started while 16 MiB of read files wait). `writeStoredZip` writes to an HTTP
- * response and gives each file's buffer back in its write callback, for a later file (read-buffers.ts);
- * `storedZipStream` is the same archive as a plain stream.
+ * response and gives each file's buffer back in its write callback, for a later file (read-buffers.ts).
  *
  * Format (PKWARE APPNOTE 6.3.x): local header, file data, … central directory, end of central directory. Names
  * are UTF-8 (general purpose bit 11). A file up to `wholeFileBytes` (8 MiB) is read whole first, so its local
@@ -19,7 +18,6 @@
  * incomplete archive). If the consumer goes away, open files are closed.
  */
 import { close as closeCallback, fstat, open as openCallback, read as readCallback } from 'node:fs';
-import { Readable } from 'node:stream';
 import type { Writable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { ReadBuffers } from './read-buffers.js';
@@ -467,22 +465,6 @@ export function checkEntryName(name: string): void {
   if (why) throw new Error(`invalid ZIP entry name (${why}): ${JSON.stringify(name)}`);
 }
 
-/** The archive of `entries` (STORED) as a byte stream. Invalid entry names throw here, before any byte. */
-export function storedZipStream(
-  entries: readonly ZipFileEntry[],
-  options: ZipWriterOptions = {},
-): Readable {
-  for (const e of entries) checkEntryName(e.name);
-  return Readable.from(bytesOf(zipChunks(entries, options, new ReadBuffers(0))), {
-    objectMode: false,
-  });
-}
-
-/** The chunks' bytes (their buffers are never given back: a stream's consumer does not say when it is done). */
-async function* bytesOf(chunks: AsyncGenerator<ZipChunk>): AsyncGenerator<Buffer> {
-  for await (const chunk of chunks) yield chunk.bytes;
-}
-
 /**
  * Writes the archive of `entries` to `sink` (an HTTP response), waiting for 'drain' when it asks to. Each file's
  * buffer is given back in its write callback, once the socket has taken the bytes, and serves a later file
@@ -511,7 +493,7 @@ export async function writeStoredZip(
   try {
     for await (const { bytes, release } of zipChunks(entries, options, new ReadBuffers())) {
       if (gone) throw gone;
-      const ready = sink.write(bytes, release && (() => release()));
+      const ready = sink.write(bytes, release);
       if (!ready && !gone) await new Promise<void>((r) => (wake = r));
       wake = undefined;
     }
