@@ -49,7 +49,10 @@ async function writeFile(
   try {
     await writeStoredZip(entries, out, options);
   } catch (e) {
+    // A write of the file still in flight fails once the stream is destroyed: that is expected here.
+    out.on('error', () => undefined);
     out.destroy();
+    await finished(out).catch(() => undefined);
     throw e;
   }
   out.end();
